@@ -1,0 +1,157 @@
+"""REST API of the core: tokens, programmes and their members."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from hypercare import services
+from hypercare.access import get_programme_for
+from hypercare.models import Membership, Programme
+from hypercare.serializers import MemberSerializer, ProgrammeSerializer
+
+
+def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
+    """A service's ValidationError as a DRF 400 with field messages."""
+    if hasattr(error, "message_dict"):
+        return serializers.ValidationError(error.message_dict)
+    return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token: {"token": "…"}."""
+
+    @extend_schema(
+        request=ObtainAuthToken.serializer_class,
+        responses={200: TokenSerializer, 400: None, 429: None},
+        auth=[],
+        description="Five failed attempts lock the username, and separately the client address, for 15 minutes (429).",
+    )
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except serializers.ValidationError:
+            # django-axes marks the request when the username or address is locked out.
+            if getattr(request, "axes_locked_out", False):
+                return Response(
+                    {"detail": "Too many failed logins: try again in 15 minutes."},
+                    status=status.HTTP_429_TOO_MANY_REQUESTS,
+                )
+            raise
+
+
+class IsStaffForWrites(permissions.BasePermission):
+    message = "Only staff can create or change programmes."
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or request.user.is_staff
+
+
+class ProgrammeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Programmes the caller is a member of. Staff create and update them."""
+
+    serializer_class = ProgrammeSerializer
+    permission_classes = [permissions.IsAuthenticated, IsStaffForWrites]
+    lookup_field = "slug"
+    filter_backends = []
+
+    def get_queryset(self):
+        return (
+            Programme.objects.visible_to(self.request.user)
+            .select_related("calendar")
+            .prefetch_related("calendar__holidays")
+            .order_by("name")
+        )
+
+    def get_object(self):
+        programme = super().get_object()
+        if self.request.method not in permissions.SAFE_METHODS:
+            programme = Programme.objects.select_for_update().get(pk=programme.pk)
+        return programme
+
+    def perform_create(self, serializer):
+        attrs = ProgrammeSerializer.flatten(dict(serializer.validated_data))
+        try:
+            serializer.instance = services.programme_create(**attrs, by=self.request.user)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        attrs = ProgrammeSerializer.flatten(dict(serializer.validated_data))
+        attrs.pop("slug", None)
+        try:
+            serializer.instance = services.programme_update(
+                programme=serializer.instance, by=self.request.user, **attrs
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+
+
+class ProgrammeScopedMixin:
+    """Resolves {slug} to the caller's access to that programme, 404 for non-members."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        try:
+            self.access = get_programme_for(request.user, kwargs["slug"])
+        except Http404:
+            raise Http404("No such programme.") from None
+        self.programme = self.access.programme
+
+    def require_lead(self):
+        if not self.access.is_lead:
+            raise PermissionDenied("Only the programme's hypercare leads can do this.")
+
+
+class MemberViewSet(
+    ProgrammeScopedMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Members of a programme. Leads add members; a new user is created and invited by email."""
+
+    serializer_class = MemberSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return (
+            Membership.objects.active()
+            .filter(programme=self.programme)
+            .select_related("user")
+            .order_by("user__username")
+        )
+
+    def create(self, request, *args, **kwargs):
+        self.require_lead()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = data.get("user", {})
+        try:
+            membership = services.member_add(
+                programme=self.programme,
+                username=user["username"],
+                email=user.get("email", ""),
+                name=user.get("get_full_name", ""),
+                roles=data["roles"],
+                team=data["team"],
+                business_unit=data.get("business_unit", ""),
+                geography=data.get("geography", ""),
+                by=request.user,
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)

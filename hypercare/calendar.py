@@ -1,0 +1,170 @@
+"""Working-time arithmetic on a programme's business calendar.
+
+Working hours are local wall-clock times per weekday, so a 09:00–17:00 day stays
+09:00–17:00 across daylight-saving changes; durations are real elapsed time between
+aware instants. Both functions are pure: they take a calendar and instants, and
+never touch the database, which is what lets the SLA engine recompute any clock
+from a ticket's history.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Far enough to cross any realistic run of holidays, near enough to stop a calendar
+# with no working time at all from looping for ever.
+MAX_DAYS_SCANNED = 366 * 3
+
+DEFAULT_WORKING_HOURS: dict[str, list[str] | None] = {
+    "mon": ["09:00", "17:00"],
+    "tue": ["09:00", "17:00"],
+    "wed": ["09:00", "17:00"],
+    "thu": ["09:00", "17:00"],
+    "fri": ["09:00", "17:00"],
+    "sat": None,
+    "sun": None,
+}
+
+
+class CalendarError(ValueError):
+    """A calendar that cannot be used: bad hours, or no working time in reach."""
+
+
+def parse_clock(value: str, *, field: str) -> time | None:
+    """'HH:MM' as a time; '24:00' (end of day) as None."""
+    if value == "24:00":
+        return None
+    try:
+        hours, minutes = value.split(":")
+        return time(int(hours), int(minutes))
+    except (ValueError, AttributeError):
+        raise CalendarError(f"{field}: {value!r} is not a time of day in HH:MM form.") from None
+
+
+def validate_working_hours(working_hours: Mapping[str, object]) -> dict[str, list[str] | None]:
+    """Check a {"mon": ["09:00", "17:00"], …, "sat": null} mapping and return it normalised."""
+    if not isinstance(working_hours, Mapping):
+        raise CalendarError("working_hours must be an object keyed by weekday (mon … sun).")
+    unknown = set(working_hours) - set(WEEKDAYS)
+    if unknown:
+        raise CalendarError(f"working_hours has unknown day(s) {sorted(unknown)}; use mon, tue, … sun.")
+    normalised: dict[str, list[str] | None] = {}
+    for day in WEEKDAYS:
+        span = working_hours.get(day)
+        if span is None:
+            normalised[day] = None
+            continue
+        if not (isinstance(span, list | tuple) and len(span) == 2 and all(isinstance(v, str) for v in span)):
+            raise CalendarError(f'working_hours.{day} must be ["HH:MM", "HH:MM"] or null.')
+        start = parse_clock(span[0], field=f"working_hours.{day}")
+        end = parse_clock(span[1], field=f"working_hours.{day}")
+        if start is None:
+            raise CalendarError(f"working_hours.{day}: a working day cannot start at 24:00.")
+        if end is not None and end <= start:
+            raise CalendarError(
+                f"working_hours.{day}: the end ({span[1]}) must be after the start ({span[0]})."
+            )
+        normalised[day] = [span[0], span[1]]
+    if not any(normalised.values()):
+        raise CalendarError("working_hours needs at least one working day.")
+    return normalised
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    timezone: ZoneInfo
+    # Indexed by weekday (Monday = 0): (start, end) local times, end None meaning midnight.
+    hours: tuple[tuple[time, time | None] | None, ...]
+    holidays: frozenset[date]
+
+    @classmethod
+    def build(
+        cls, *, timezone: str, working_hours: Mapping[str, object], holidays: Iterable[date] = ()
+    ) -> WorkingCalendar:
+        normalised = validate_working_hours(working_hours)
+        hours = []
+        for day in WEEKDAYS:
+            span = normalised[day]
+            hours.append(
+                None if span is None else (parse_clock(span[0], field=day), parse_clock(span[1], field=day))
+            )
+        return cls(timezone=ZoneInfo(timezone), hours=tuple(hours), holidays=frozenset(holidays))
+
+    @property
+    def business_day(self) -> timedelta:
+        """The length of a business day: the most common working-day length (the longest on a tie)."""
+        lengths = Counter(self._span_length(span) for span in self.hours if span is not None)
+        return max(lengths, key=lambda length: (lengths[length], length))
+
+    @staticmethod
+    def _span_length(span: tuple[time, time | None]) -> timedelta:
+        start, end = span
+        end_minutes = 24 * 60 if end is None else end.hour * 60 + end.minute
+        return timedelta(minutes=end_minutes - (start.hour * 60 + start.minute))
+
+    def window(self, day: date) -> tuple[datetime, datetime] | None:
+        """The working window of a local date as UTC instants, or None on a day off."""
+        span = self.hours[day.weekday()]
+        if span is None or day in self.holidays:
+            return None
+        start, end = span
+        opens = datetime.combine(day, start, tzinfo=self.timezone)
+        closes = (
+            datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.timezone)
+            if end is None
+            else datetime.combine(day, end, tzinfo=self.timezone)
+        )
+        return opens.astimezone(UTC), closes.astimezone(UTC)
+
+    def windows_from(self, instant: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Working windows from an instant on, the first one clipped to start at it."""
+        day = instant.astimezone(self.timezone).date()
+        for offset in range(MAX_DAYS_SCANNED):
+            span = self.window(day + timedelta(days=offset))
+            if span is None or span[1] <= instant:
+                continue
+            yield max(span[0], instant), span[1]
+        raise CalendarError(f"No working time within {MAX_DAYS_SCANNED} days: check the hours and holidays.")
+
+    def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
+        """The instant at which `amount` of working time, counted from `start`, has elapsed."""
+        if amount < timedelta(0):
+            raise ValueError("amount must not be negative")
+        if amount == timedelta(0):
+            return start
+        remaining = amount
+        for opens, closes in self.windows_from(start):
+            available = closes - opens
+            if remaining <= available:
+                return opens + remaining
+            remaining -= available
+        raise AssertionError("windows_from either yields or raises")  # pragma: no cover
+
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Working time elapsed from `start` to `end` (zero if `end` is not after `start`)."""
+        total = timedelta(0)
+        if end <= start:
+            return total
+        for opens, closes in self.windows_from(start):
+            if opens >= end:
+                break
+            total += min(closes, end) - opens
+        return total
+
+    def add_working_minutes(self, start: datetime, minutes: float) -> datetime:
+        return self.add_working_time(start, timedelta(minutes=minutes))
+
+    def working_minutes_between(self, start: datetime, end: datetime) -> float:
+        return self.working_time_between(start, end) / timedelta(minutes=1)
+
+
+def round_the_clock(timezone: str = "UTC") -> WorkingCalendar:
+    """A 24×7 calendar: every minute counts (Sev1/Sev2 clocks)."""
+    return WorkingCalendar.build(
+        timezone=timezone, working_hours={day: ["00:00", "24:00"] for day in WEEKDAYS}
+    )

@@ -1,0 +1,113 @@
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from hypercare.calendar import WEEKDAYS
+from hypercare.models import Programme
+from hypercare.roles import Role, Team
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = [
+            "name",
+            "slug",
+            "ticket_prefix",
+            "system",
+            "go_live_date",
+            "planned_exit_date",
+            "first_month_end_close",
+            "timezone",
+            "status",
+        ]
+        widgets = {
+            "go_live_date": DATE_INPUT,
+            "planned_exit_date": DATE_INPUT,
+            "first_month_end_close": DATE_INPUT,
+        }
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("go_live_date")
+            and data.get("planned_exit_date")
+            and data["planned_exit_date"] < data["go_live_date"]
+        ):
+            self.add_error("planned_exit_date", "The planned exit cannot be before go-live.")
+        return data
+
+
+class CalendarForm(forms.Form):
+    """Working hours per weekday (blank = day off) and holidays, one per line: 2026-12-25 Christmas Day."""
+
+    holiday_country = forms.CharField(
+        required=False,
+        max_length=10,
+        help_text="Optional ISO code (GB, US, DE, GB-SCT …) to add public holidays.",
+    )
+    holidays = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One holiday per line: an ISO date, then optionally its name.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for day in WEEKDAYS:
+            self.fields[f"{day}_start"] = forms.CharField(
+                required=False, max_length=5, label=f"{day.title()} from"
+            )
+            self.fields[f"{day}_end"] = forms.CharField(
+                required=False, max_length=5, label=f"{day.title()} to"
+            )
+
+    @classmethod
+    def initial_for(cls, calendar) -> dict:
+        initial = {"holiday_country": calendar.holiday_country}
+        for day in WEEKDAYS:
+            span = (calendar.working_hours or {}).get(day)
+            initial[f"{day}_start"], initial[f"{day}_end"] = span or ("", "")
+        initial["holidays"] = "\n".join(
+            f"{h.date.isoformat()} {h.name}".strip() for h in calendar.holidays.all()
+        )
+        return initial
+
+    def day_fields(self):
+        return [(day, self[f"{day}_start"], self[f"{day}_end"]) for day in WEEKDAYS]
+
+    def clean_holidays(self) -> list[tuple[date, str]]:
+        parsed = []
+        for number, line in enumerate(self.cleaned_data["holidays"].splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            raw_date, _, name = line.partition(" ")
+            try:
+                parsed.append((date.fromisoformat(raw_date), name.strip()))
+            except ValueError:
+                raise ValidationError(
+                    f"Line {number}: {raw_date!r} is not a date in YYYY-MM-DD form."
+                ) from None
+        return parsed
+
+    def working_hours(self) -> dict:
+        hours = {}
+        for day in WEEKDAYS:
+            start = self.cleaned_data.get(f"{day}_start", "").strip()
+            end = self.cleaned_data.get(f"{day}_end", "").strip()
+            hours[day] = [start, end] if (start or end) else None
+        return hours
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField(required=False, help_text="Needed when the person has no account yet.")
+    name = forms.CharField(max_length=150, required=False)
+    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    team = forms.ChoiceField(choices=Team.choices)
+    business_unit = forms.CharField(max_length=100, required=False)
+    geography = forms.CharField(max_length=100, required=False)

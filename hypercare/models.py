@@ -1,0 +1,271 @@
+"""The core of Hypercare: programmes, their business calendars, and who plays which role."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from hypercare.calendar import DEFAULT_WORKING_HOURS, CalendarError, WorkingCalendar, validate_working_hours
+from hypercare.roles import Role, Team
+
+
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Europe/London).")
+
+
+class ProgrammeStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    ACTIVE = "active", "Active"
+    EXIT_REVIEW = "exit_review", "Exit review"
+    CLOSED = "closed", "Closed"
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ProgrammeQuerySet:
+        """Programmes the user is an active member of; every programme for a superuser."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(pk__in=Membership.objects.filter(user=user, is_active=True).values("programme_id"))
+
+
+class Programme(models.Model):
+    """One go-live's hypercare window."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=50, unique=True)
+    ticket_prefix = models.CharField(
+        max_length=12,
+        help_text="Prefix of ticket references, e.g. ACME for ACME-142.",
+    )
+    system = models.CharField("system under support", max_length=200, blank=True)
+    go_live_date = models.DateField()
+    planned_exit_date = models.DateField()
+    first_month_end_close = models.DateField("first month-end close")
+    timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
+    status = models.CharField(max_length=20, choices=ProgrammeStatus.choices, default=ProgrammeStatus.PLANNED)
+    # Incremented with UPDATE … SET n = n + 1 inside the ticket's transaction: references never repeat.
+    last_ticket_number = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-go_live_date", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_exit_date__gte=models.F("go_live_date")),
+                name="programme_exit_after_go_live",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("hypercare:programme", args=[self.slug])
+
+    @property
+    def exits_before_month_end(self) -> bool:
+        """The seeds' warning: leaving hypercare before the first month-end close is a known risk."""
+        return self.planned_exit_date < self.first_month_end_close
+
+
+class BusinessCalendar(models.Model):
+    """Working hours and holidays the business-hours SLA clocks count in."""
+
+    programme = models.OneToOneField(Programme, models.CASCADE, related_name="calendar")
+    working_hours = models.JSONField(default=dict)
+    holiday_country = models.CharField(
+        max_length=10, blank=True, help_text="ISO country code used to pre-fill public holidays (optional)."
+    )
+
+    def __str__(self) -> str:
+        return f"Business calendar of {self.programme}"
+
+    def clean(self) -> None:
+        try:
+            self.working_hours = validate_working_hours(self.working_hours or DEFAULT_WORKING_HOURS)
+        except CalendarError as error:
+            raise ValidationError({"working_hours": str(error)}) from None
+
+    @cached_property
+    def working_calendar(self) -> WorkingCalendar:
+        return WorkingCalendar.build(
+            timezone=self.programme.timezone,
+            working_hours=self.working_hours or DEFAULT_WORKING_HOURS,
+            holidays=(
+                # Prefetched holidays (the ticket page loads them once for its SLA panel too).
+                [holiday.date for holiday in self.holidays.all()]
+                if "holidays" in getattr(self, "_prefetched_objects_cache", {})
+                else self.holidays.values_list("date", flat=True)
+            ),
+        )
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="holiday_unique_per_calendar")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}".strip()
+
+
+class RoleSetField(models.CharField):
+    """A set of roles stored as ',desk,lead,' so that `roles__contains=',desk,'` finds a role on any database."""
+
+    def from_db_value(self, value, expression, connection):
+        return self.to_python(value)
+
+    def to_python(self, value):
+        if value is None or isinstance(value, list):
+            return value
+        return [role for role in value.split(",") if role]
+
+    def get_prep_value(self, value):
+        if isinstance(value, list | tuple | set):
+            ordered = [role.value for role in Role if role.value in set(value)]
+            return "," + ",".join(ordered) + "," if ordered else ""
+        return value
+
+    def value_to_string(self, obj):
+        return self.get_prep_value(self.value_from_object(obj))
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(is_active=True)
+
+    def with_role(self, role: str) -> MembershipQuerySet:
+        return self.filter(roles__contains=f",{role},")
+
+
+class Membership(models.Model):
+    """A user's place in a programme: their roles, team, business unit and geography."""
+
+    programme = models.ForeignKey(Programme, models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="memberships")
+    roles = RoleSetField(max_length=200, default=list)
+    team = models.CharField(max_length=10, choices=Team.choices, default=Team.PROJECT)
+    business_unit = models.CharField(max_length=100, blank=True)
+    geography = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["programme", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["programme", "user"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.programme} ({', '.join(self.roles)})"
+
+    def clean(self) -> None:
+        unknown = set(self.roles or []) - set(Role.values)
+        if unknown:
+            raise ValidationError({"roles": f"Unknown role(s): {', '.join(sorted(unknown))}."})
+        if not self.roles:
+            raise ValidationError({"roles": "A member needs at least one role."})
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(role).label for role in self.roles]
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(set(self.roles) & set(roles))
+
+
+class Heartbeat(models.Model):
+    """A row a Celery worker writes: proof that tasks are consumed, shown on /healthz."""
+
+    source = models.CharField(max_length=50)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["-at"], name="heartbeat_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.source} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class NotificationChannel(models.TextChoices):
+    IN_APP = "in_app", "In the app"
+    EMAIL = "email", "Email"
+
+
+class Notification(models.Model):
+    """One message to one person, written in the same transaction as the change it reports.
+
+    `dedupe_key` is unique: a retried or concurrent task that tries to notify the same
+    person of the same event again inserts nothing (exactly once, enforced by the database).
+    Email rows are the outbox: a task sends those with `sent_at` empty, claiming each row
+    with a conditional UPDATE so two workers never send one twice.
+    """
+
+    programme = models.ForeignKey(Programme, models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    channel = models.CharField(
+        max_length=10, choices=NotificationChannel.choices, default=NotificationChannel.IN_APP
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the email left (email channel only)."
+    )
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker took the email to send (a lease; email channel only)."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox"),
+            models.Index(
+                fields=["created_at"],
+                name="notification_outbox",
+                condition=Q(channel="email", sent_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient}: {self.subject}"
+
+
+class NotificationPreference(models.Model):
+    """A member's choice of channel per kind of notification (default: both)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=40)
+    email = models.BooleanField(default=True)
+    in_app = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notificationpreference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind}: email={self.email} in_app={self.in_app}"

@@ -1,0 +1,194 @@
+"""Pages of the core: the programme list, a programme's home, its calendar and its members."""
+
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from hypercare import services
+from hypercare.access import ProgrammeAccess, get_programme_for
+from hypercare.audit import audit
+from hypercare.forms import CalendarForm, MemberForm, ProgrammeForm
+from hypercare.models import BusinessCalendar, Membership, Programme
+from hypercare.roles import Role
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, on the field it names where the form has one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def require_lead(access: ProgrammeAccess, request: HttpRequest) -> None:
+    if not access.is_lead:
+        raise PermissionDenied("Only the programme's hypercare leads can do this.")
+
+
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    """403 page that says why, and an audit line for every denial."""
+    message = str(exception) if exception else "You do not have permission to do this."
+    audit("permission.denied", actor=request.user, path=request.path, method=request.method, reason=message)
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    programmes = Programme.objects.visible_to(request.user).annotate(
+        member_count=Count("memberships", distinct=True)
+    )
+    return render(request, "hypercare/home.html", {"programmes": programmes})
+
+
+def headline_figures(access: ProgrammeAccess) -> dict[str, int]:
+    """Today's figures for the programme page, as the member may see them (one aggregate query)."""
+    from tickets.models import OPEN_STATUSES, Ticket
+
+    open_ = Q(status__in=OPEN_STATUSES)
+    midnight = timezone.localtime(timezone=ZoneInfo(access.programme.timezone)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return Ticket.objects.visible_to(access).aggregate(
+        open=Count("pk", filter=open_),
+        sev1=Count("pk", filter=open_ & Q(severity=1)),
+        sev2=Count("pk", filter=open_ & Q(severity=2)),
+        breached=Count("pk", filter=open_ & (Q(response_breached=True) | Q(resolution_breached=True))),
+        at_risk=Count(
+            "pk", filter=open_ & Q(at_risk=True, response_breached=False, resolution_breached=False)
+        ),
+        unassigned=Count("pk", filter=open_ & Q(assignee__isnull=True, tier__gte=2)),
+        today=Count("pk", filter=Q(reported_at__gte=midnight)),
+    )
+
+
+@require_GET
+@login_required
+def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    access = get_programme_for(request.user, slug)
+    programme = access.programme
+    role_counts = dict.fromkeys(Role.values, 0)
+    team_counts = {"project": 0, "bau": 0}
+    for roles, team in Membership.objects.active().filter(programme=programme).values_list("roles", "team"):
+        for role in roles:
+            role_counts[role] = role_counts.get(role, 0) + 1
+        team_counts[team] = team_counts.get(team, 0) + 1
+    calendar = BusinessCalendar.objects.filter(programme=programme).first()
+    return render(
+        request,
+        "hypercare/programme.html",
+        {
+            "access": access,
+            "programme": programme,
+            "headline": headline_figures(access),
+            "days_in": (timezone.localdate() - programme.go_live_date).days,
+            "days_planned": (programme.planned_exit_date - programme.go_live_date).days,
+            "role_counts": [(Role(role).label, count) for role, count in role_counts.items()],
+            "team_counts": team_counts,
+            "calendar": calendar,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_member_required
+def programme_create(request: HttpRequest) -> HttpResponse:
+    form = ProgrammeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = services.programme_create(**form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Programme {programme.name} created.")
+            return redirect(programme)
+    return render(request, "hypercare/programme_form.html", {"form": form, "creating": True})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def programme_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    access = get_programme_for(request.user, slug)
+    require_lead(access, request)
+    programme = access.programme
+    form = ProgrammeForm(request.POST or None, instance=Programme.objects.get(pk=programme.pk))
+    form.fields["slug"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        changes = {key: value for key, value in form.cleaned_data.items() if key != "slug"}
+        try:
+            services.programme_update(programme=programme, by=request.user, **changes)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Programme saved.")
+            return redirect(programme)
+    return render(
+        request, "hypercare/programme_form.html", {"form": form, "programme": programme, "access": access}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def calendar_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    access = get_programme_for(request.user, slug)
+    programme = access.programme
+    calendar = BusinessCalendar.objects.prefetch_related("holidays").get(programme=programme)
+    if request.method == "POST":
+        require_lead(access, request)
+        form = CalendarForm(request.POST)
+        if form.is_valid():
+            try:
+                services.calendar_update(
+                    programme=programme,
+                    working_hours=form.working_hours(),
+                    holidays=form.cleaned_data["holidays"],
+                    holiday_country=form.cleaned_data["holiday_country"].strip().upper(),
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    "Business calendar saved. Open tickets on business-hours clocks are being recomputed.",
+                )
+                return redirect("hypercare:calendar", slug=programme.slug)
+    else:
+        form = CalendarForm(initial=CalendarForm.initial_for(calendar))
+    return render(
+        request,
+        "hypercare/calendar.html",
+        {"access": access, "programme": programme, "calendar": calendar, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    access = get_programme_for(request.user, slug)
+    programme = access.programme
+    form = MemberForm(request.POST or None)
+    if request.method == "POST":
+        require_lead(access, request)
+        if form.is_valid():
+            try:
+                membership = services.member_add(programme=programme, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, f"{membership.user.username} is now a member.")
+                return redirect("hypercare:members", slug=programme.slug)
+    memberships = Membership.objects.active().filter(programme=programme).select_related("user")
+    return render(
+        request,
+        "hypercare/members.html",
+        {"access": access, "programme": programme, "memberships": memberships, "form": form},
+    )
