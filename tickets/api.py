@@ -1,0 +1,487 @@
+"""REST API of tickets and known issues, under /api/v1/programmes/{slug}/. Every write calls tickets.services."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from hypercare.api import ProgrammeScopedMixin, as_drf_error
+from hypercare.audit import audit
+from hypercare.models import Membership
+from hypercare.pagination import DeferredJoinPaginator
+from tickets import services
+from tickets.filters import KnownIssueFilter, ProgrammeFilterBackend, TicketFilter
+from tickets.models import OPEN_STATUSES, Attachment, Comment, KnownIssue, Ticket, TicketEvent
+from tickets.serializers import (
+    AssignSerializer,
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    CommentCreateSerializer,
+    CommentSerializer,
+    ErrorSerializer,
+    EscalateSerializer,
+    KnownIssueSerializer,
+    LinkSerializer,
+    ReopenSerializer,
+    ResolveSerializer,
+    SlaCalendars,
+    TicketCreateSerializer,
+    TicketDetailSerializer,
+    TicketSerializer,
+    TicketUpdateSerializer,
+    TransitionSerializer,
+)
+from tickets.services import TicketStateError, TriageAnswers
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This change is not possible in the ticket's current state."
+    default_code = "conflict"
+
+
+class QueuePagination(PageNumberPagination):
+    # A page reads its 50 ids off an index, then loads those rows: page 1,000 costs what page 1 does.
+    django_paginator_class = DeferredJoinPaginator
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+ERRORS = {
+    400: OpenApiResponse(description="Validation errors, by field."),
+    403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
+    404: OpenApiResponse(ErrorSerializer, description="No such ticket (or programme) for you."),
+}
+CONFLICT = {
+    409: OpenApiResponse(ErrorSerializer, description="Refused in the ticket's current state; says why.")
+}
+
+
+class ServiceErrorsMixin:
+    @contextmanager
+    def service_errors(self):
+        """A service's refusal as the API's answer: 400 with field messages, 403, or 409 with the reason."""
+        try:
+            yield
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        except DjangoPermissionDenied as error:
+            audit(
+                "permission.denied",
+                actor=self.request.user,
+                programme=self.programme,
+                path=self.request.path,
+                reason=str(error),
+            )
+            raise exceptions.PermissionDenied(str(error) or None) from None
+        except TicketStateError as error:
+            raise Conflict(str(error)) from None
+
+
+def _member_by_username(programme, username: str | None):
+    """The user behind a username among the programme's active members (None for null)."""
+    if username is None:
+        return None
+    membership = (
+        Membership.objects.active()
+        .filter(programme=programme, user__username=username)
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise serializers.ValidationError({"assignee": f"{username!r} is not a member of this programme."})
+    return membership.user
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the tickets you may see",
+        description="Filters combine; repeat severity, tier, status or category for several values. "
+        "Champions see their own tickets and those of their business unit.",
+        responses={200: TicketSerializer(many=True)},
+    ),
+    retrieve=extend_schema(
+        summary="A ticket with its SLA clocks, comments and timeline",
+        description="Champions, sponsors, owners and viewers never see internal comments, internal "
+        "timeline entries or Tier 3 replication steps.",
+        responses={200: TicketDetailSerializer, 404: ERRORS[404]},
+    ),
+)
+class TicketViewSet(
+    ServiceErrorsMixin,
+    ProgrammeScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Tickets of a programme, by reference (e.g. ACME-142)."""
+
+    queryset = Ticket.objects.none()
+    serializer_class = TicketSerializer
+    filterset_class = TicketFilter
+    filter_backends = [ProgrammeFilterBackend]
+    pagination_class = QueuePagination
+    lookup_field = "reference"
+    lookup_value_regex = "[^/]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Ticket.objects.none()
+        tickets = Ticket.objects.visible_to(self.access).for_list().order_by("-reported_at", "-pk")
+        if self.action == "list":
+            return tickets
+        return self.with_timeline(tickets)
+
+    def with_timeline(self, tickets):
+        """Comments, events and attachments the caller may see, in three queries."""
+        internal = Q() if self.access.sees_internal else Q(internal=False)
+        return tickets.prefetch_related(
+            Prefetch(
+                "comments",
+                Comment.objects.filter(internal).select_related("author"),
+                to_attr="visible_comments",
+            ),
+            Prefetch(
+                "events",
+                TicketEvent.objects.filter(internal).select_related("actor"),
+                to_attr="visible_events",
+            ),
+            Prefetch(
+                "attachments",
+                Attachment.objects.filter(internal).select_related("uploaded_by"),
+                to_attr="visible_attachments",
+            ),
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if hasattr(self, "access"):
+            calendars = SlaCalendars(self.programme)
+            calendars.business  # noqa: B018 -- loaded once up front: a fixed query budget whatever the page holds
+            context.update(access=self.access, programme=self.programme, sla_calendars=calendars)
+        return context
+
+    def get_serializer_class(self):
+        return TicketSerializer if self.action == "list" else TicketDetailSerializer
+
+    def detail_response(self, ticket: Ticket, status_code: int = status.HTTP_200_OK, **headers) -> Response:
+        fresh = self.with_timeline(Ticket.objects.visible_to(self.access).for_list()).get(pk=ticket.pk)
+        return Response(
+            TicketDetailSerializer(fresh, context=self.get_serializer_context()).data,
+            status=status_code,
+            headers=headers,
+        )
+
+    def input(self, serializer_class, partial: bool = False):
+        serializer = serializer_class(
+            data=self.request.data, context=self.get_serializer_context(), partial=partial
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(
+        summary="Log a ticket",
+        description="Give the triage answers (impact_scope, workaround, blocks_vital_process) for the matrix "
+        "to set the severity, or an explicit severity with severity_reason. reported_at (leads only) "
+        "imports a historical ticket; resolved_at_tier1 records a champion's own fix.",
+        request=TicketCreateSerializer,
+        responses={201: TicketDetailSerializer, **ERRORS},
+    )
+    def create(self, request, *args, **kwargs):
+        data = self.input(TicketCreateSerializer)
+        answers = None
+        if data.get("impact_scope") is not None:
+            answers = TriageAnswers(
+                impact_scope=data["impact_scope"],
+                workaround=data["workaround"],
+                blocks_vital_process=data["blocks_vital_process"],
+            )
+        with self.service_errors():
+            ticket = services.ticket_create(
+                access=self.access,
+                title=data["title"],
+                description=data["description"],
+                business_unit=data["business_unit"],
+                geography=data["geography"],
+                process=data["process"],
+                category=data["category"],
+                answers=answers,
+                severity=data.get("severity"),
+                severity_reason=data["severity_reason"],
+                reported_at=data.get("reported_at"),
+                resolved_at_tier1=data["resolved_at_tier1"],
+                resolution=data["resolution"],
+                known_issue=data["known_issue"],
+            )
+        location = reverse(
+            "api:ticket-detail", kwargs={"slug": self.programme.slug, "reference": ticket.reference}
+        )
+        return self.detail_response(ticket, status.HTTP_201_CREATED, Location=location)
+
+    @extend_schema(
+        summary="Edit a ticket",
+        description="Descriptive fields (reporters may edit title and description of their own tickets); "
+        "category, severity (with severity_reason), new triage answers and the assignee for the support team.",
+        request=TicketUpdateSerializer,
+        responses={200: TicketDetailSerializer, **ERRORS, **CONFLICT},
+    )
+    @transaction.atomic
+    def partial_update(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        data = self.input(TicketUpdateSerializer, partial=True)
+        edits = {name: data[name] for name in services.EDITABLE_FIELDS if name in data}
+        with self.service_errors():
+            if edits:
+                services.ticket_update(access=self.access, ticket=ticket, **edits)
+            if data.get("impact_scope") is not None:
+                services.ticket_retriage(
+                    access=self.access,
+                    ticket=ticket,
+                    answers=TriageAnswers(
+                        impact_scope=data["impact_scope"],
+                        workaround=data["workaround"],
+                        blocks_vital_process=data["blocks_vital_process"],
+                    ),
+                    severity=data.get("severity"),
+                    reason=data.get("severity_reason", ""),
+                )
+            elif "severity" in data and data["severity"] != ticket.severity:
+                services.ticket_change_severity(
+                    access=self.access,
+                    ticket=ticket,
+                    severity=data["severity"],
+                    reason=data.get("severity_reason", ""),
+                )
+            if "assignee" in data:
+                assignee = _member_by_username(self.programme, data["assignee"])
+                if assignee != ticket.assignee:
+                    services.ticket_assign(access=self.access, ticket=ticket, assignee=assignee)
+        return self.detail_response(ticket)
+
+    @extend_schema(
+        summary="Move a ticket to another tier",
+        description="Up to Tier 3 only with documented replication_steps; back down with a note. "
+        "A champion may pass their own Tier 1 ticket to the desk.",
+        request=EscalateSerializer,
+        responses={200: TicketDetailSerializer, **ERRORS, **CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        data = self.input(EscalateSerializer)
+        with self.service_errors():
+            services.ticket_escalate(
+                access=self.access,
+                ticket=ticket,
+                to_tier=data["to_tier"],
+                replication_steps=data["replication_steps"],
+                note=data["note"],
+            )
+        return self.detail_response(ticket)
+
+    @extend_schema(
+        summary="Comment on a ticket",
+        description="Public comments are seen by the reporter and champions; internal ones by the support team only.",
+        request=CommentCreateSerializer,
+        responses={201: CommentSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def comment(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        data = self.input(CommentCreateSerializer)
+        with self.service_errors():
+            comment = services.ticket_comment(
+                access=self.access, ticket=ticket, body=data["body"], internal=data["internal"]
+            )
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a ticket's status",
+        description="Allowed moves follow the status table (see the README); a refused move is a 409 saying "
+        "which statuses are possible. Resolving and reopening have their own actions.",
+        request=TransitionSerializer,
+        responses={200: TicketDetailSerializer, **ERRORS, **CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        data = self.input(TransitionSerializer)
+        with self.service_errors():
+            services.ticket_transition(
+                access=self.access, ticket=ticket, status=data["status"], comment=data["comment"]
+            )
+        return self.detail_response(ticket)
+
+    @extend_schema(
+        summary="Resolve a ticket",
+        description="Records resolved_at_tier; a Tier 3 resolution returns the ticket to the Tier 2 desk. "
+        "The reporter is notified.",
+        request=ResolveSerializer,
+        responses={200: TicketDetailSerializer, **ERRORS, **CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        data = self.input(ResolveSerializer)
+        with self.service_errors():
+            services.ticket_resolve(access=self.access, ticket=ticket, resolution=data["resolution"])
+        return self.detail_response(ticket)
+
+    @extend_schema(
+        summary="Reopen a resolved or closed ticket",
+        description="The reporter or the support team; the history stays and the resolution clock resumes.",
+        request=ReopenSerializer,
+        responses={200: TicketDetailSerializer, **ERRORS, **CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        data = self.input(ReopenSerializer)
+        with self.service_errors():
+            services.ticket_reopen(access=self.access, ticket=ticket, reason=data["reason"])
+        return self.detail_response(ticket)
+
+    @extend_schema(
+        summary="Link a ticket to a known issue",
+        description="null unlinks. The support team, or the reporter for their own ticket.",
+        request=LinkSerializer,
+        responses={200: TicketDetailSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def link(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        data = self.input(LinkSerializer)
+        with self.service_errors():
+            services.ticket_link(access=self.access, ticket=ticket, known_issue=data["known_issue"])
+        return self.detail_response(ticket)
+
+    @extend_schema(
+        summary="Assign a ticket",
+        description="To a desk analyst, engineer, BAU member or lead of the programme; null unassigns. "
+        "The handling team follows the assignee.",
+        request=AssignSerializer,
+        responses={200: TicketDetailSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        data = self.input(AssignSerializer)
+        assignee = _member_by_username(self.programme, data["assignee"])
+        with self.service_errors():
+            services.ticket_assign(access=self.access, ticket=ticket, assignee=assignee)
+        return self.detail_response(ticket)
+
+    @extend_schema(
+        summary="Take a ticket (assign it to yourself)",
+        request=None,
+        responses={200: TicketDetailSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def take(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        with self.service_errors():
+            services.ticket_take(access=self.access, ticket=ticket)
+        return self.detail_response(ticket)
+
+    @extend_schema(
+        summary="Attach a file",
+        description="multipart/form-data. Images (PNG, JPEG, GIF), PDF, ZIP/Office documents or text logs, "
+        "recognised by their content; 10 MB each, 20 per ticket.",
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        data = self.input(AttachmentUploadSerializer)
+        with self.service_errors():
+            attachment = services.ticket_attach(
+                access=self.access, ticket=ticket, upload=data["file"], internal=data["internal"]
+            )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Known issues of the programme", description="Readable by every member."),
+    retrieve=extend_schema(summary="A known issue", responses={200: KnownIssueSerializer, 404: ERRORS[404]}),
+)
+class KnownIssueViewSet(
+    ServiceErrorsMixin,
+    ProgrammeScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Known issues (problems): the workaround and expected fix of what several tickets share."""
+
+    queryset = KnownIssue.objects.none()
+    serializer_class = KnownIssueSerializer
+    filterset_class = KnownIssueFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return KnownIssue.objects.none()
+        return (
+            KnownIssue.objects.filter(programme=self.programme)
+            .select_related("created_by")
+            .annotate(
+                ticket_count=Count("tickets"),
+                open_ticket_count=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES)),
+            )
+            .order_by("-created_at", "-pk")
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if hasattr(self, "programme"):
+            context["programme"] = self.programme
+        return context
+
+    def fresh(self, known_issue: KnownIssue) -> dict:
+        return KnownIssueSerializer(
+            self.get_queryset().get(pk=known_issue.pk), context=self.get_serializer_context()
+        ).data
+
+    @extend_schema(
+        summary="Record a known issue",
+        description="The support team.",
+        request=KnownIssueSerializer,
+        responses={201: KnownIssueSerializer, **ERRORS},
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with self.service_errors():
+            known_issue = services.known_issue_create(access=self.access, **serializer.validated_data)
+        return Response(self.fresh(known_issue), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Edit a known issue",
+        description="The support team. When it becomes fixed, the reporters of its linked tickets are notified.",
+        request=KnownIssueSerializer,
+        responses={200: KnownIssueSerializer, **ERRORS},
+    )
+    @transaction.atomic
+    def partial_update(self, request, *args, **kwargs):
+        known_issue = self.get_object()
+        serializer = self.get_serializer(known_issue, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        with self.service_errors():
+            services.known_issue_update(
+                access=self.access, known_issue=known_issue, **serializer.validated_data
+            )
+        return Response(self.fresh(known_issue))

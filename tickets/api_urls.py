@@ -1,0 +1,11 @@
+"""API routes of the tickets app, under /api/v1/programmes/<slug>/."""
+
+from rest_framework.routers import SimpleRouter
+
+from tickets import api
+
+router = SimpleRouter()
+router.register("tickets", api.TicketViewSet, basename="ticket")
+router.register("known-issues", api.KnownIssueViewSet, basename="known-issue")
+
+urlpatterns = router.urls

@@ -1,0 +1,399 @@
+"""Tickets of the three-tier support model, their append-only timeline, comments, attachments and known issues."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from hypercare.models import Programme
+from hypercare.roles import Team
+
+
+class Category(models.TextChoices):
+    DEFECT = "defect", "Defect"
+    HOW_TO = "how_to", "How-to / training gap"
+    ACCESS = "access", "Access / permissions"
+    DATA = "data", "Data correction / migration"
+    CONFIGURATION = "configuration", "Configuration"
+    PERFORMANCE = "performance", "Performance"
+    INTEGRATION = "integration", "Integration"
+    ENHANCEMENT = "enhancement", "Enhancement request"
+
+
+# The seeds' distinction that every list must show: a bug or a training gap.
+TRAINING_GAP_CATEGORIES = frozenset({Category.HOW_TO})
+DEFECT_CATEGORIES = frozenset({Category.DEFECT, Category.PERFORMANCE, Category.INTEGRATION})
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    TRIAGED = "triaged", "Triaged"
+    IN_PROGRESS = "in_progress", "In progress"
+    WAITING_ON_REPORTER = "waiting_on_reporter", "Waiting on reporter"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    DEFERRED = "deferred", "Deferred to backlog"
+
+
+OPEN_STATUSES = frozenset({Status.NEW, Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING_ON_REPORTER})
+DONE_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED, Status.DEFERRED})
+
+# Allowed moves of the `transition` action. Resolving goes through `resolve` (it needs a
+# resolution note) and reopening through `reopen` (it needs a reason); both are listed
+# here too so one table answers "may this status follow that one".
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset(
+        {Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING_ON_REPORTER, Status.RESOLVED, Status.DEFERRED}
+    ),
+    Status.TRIAGED: frozenset(
+        {Status.IN_PROGRESS, Status.WAITING_ON_REPORTER, Status.RESOLVED, Status.DEFERRED}
+    ),
+    Status.IN_PROGRESS: frozenset(
+        {Status.WAITING_ON_REPORTER, Status.RESOLVED, Status.DEFERRED, Status.TRIAGED}
+    ),
+    Status.WAITING_ON_REPORTER: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.DEFERRED}),
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),  # in_progress only by reopen
+    Status.CLOSED: frozenset({Status.IN_PROGRESS}),  # only by reopen
+    Status.DEFERRED: frozenset({Status.TRIAGED, Status.CLOSED}),
+}
+
+
+class Tier(models.IntegerChoices):
+    TIER1 = 1, "Tier 1 (champions)"
+    TIER2 = 2, "Tier 2 (hypercare desk)"
+    TIER3 = 3, "Tier 3 (core engineers)"
+
+
+class Severity(models.IntegerChoices):
+    SEV1 = 1, "Sev1 critical"
+    SEV2 = 2, "Sev2 high"
+    SEV3 = 3, "Sev3 medium"
+    SEV4 = 4, "Sev4 low"
+
+
+class ImpactScope(models.TextChoices):
+    ORGANISATION = "organisation", "The whole organisation"
+    DEPARTMENT = "department", "A department or business unit"
+    SUBSET = "subset", "A subset of users / a team"
+    INDIVIDUAL = "individual", "One person"
+
+
+class Workaround(models.TextChoices):
+    NONE = "none", "No workaround"
+    PAINFUL = "painful", "A workaround with heavy friction"
+    SIMPLE = "simple", "A simple workaround"
+
+
+class Clock(models.TextChoices):
+    ROUND_THE_CLOCK = "24x7", "24×7"
+    BUSINESS = "business", "Business hours"
+
+
+class KnownIssueStatus(models.TextChoices):
+    INVESTIGATING = "investigating", "Investigating"
+    FIX_IN_PROGRESS = "fix_in_progress", "Fix in progress"
+    FIXED = "fixed", "Fixed"
+    WONT_FIX = "wont_fix", "Won't fix"
+
+
+class KnownIssueQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=[KnownIssueStatus.INVESTIGATING, KnownIssueStatus.FIX_IN_PROGRESS])
+
+
+class KnownIssue(models.Model):
+    """One underlying problem that several tickets share, with its workaround and expected fix."""
+
+    programme = models.ForeignKey(Programme, models.PROTECT, related_name="known_issues")
+    title = models.CharField(max_length=200)
+    symptoms = models.TextField(blank=True)
+    workaround = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=20, choices=KnownIssueStatus.choices, default=KnownIssueStatus.INVESTIGATING
+    )
+    fix_expected_on = models.DateField(null=True, blank=True)
+    fixed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = KnownIssueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["programme", "status"], name="knownissue_programme_status")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TicketQuerySet(models.QuerySet):
+    def open(self) -> TicketQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def of(self, programme) -> TicketQuerySet:
+        return self.filter(programme=programme)
+
+    def visible_to(self, access) -> TicketQuerySet:
+        """Tickets of `access.programme` that the member may see.
+
+        Queue workers, leads, sponsors, owners, change managers and viewers see them all;
+        champions see their own and those of their business unit.
+        """
+        tickets = self.filter(programme=access.programme)
+        if access.sees_all_tickets:
+            return tickets
+        if access.membership is None:
+            return tickets.none()
+        mine = Q(reporter=access.membership.user)
+        if access.membership.business_unit:
+            mine |= Q(business_unit=access.membership.business_unit)
+        return tickets.filter(mine)
+
+    def for_list(self) -> TicketQuerySet:
+        """Everything a list row shows, in the same query."""
+        return self.select_related("programme", "assignee", "reporter", "known_issue")
+
+
+class Ticket(models.Model):
+    programme = models.ForeignKey(Programme, models.PROTECT, related_name="tickets")
+    number = models.PositiveIntegerField()
+    reference = models.CharField(max_length=30, help_text='Per-programme reference, e.g. "ACME-142".')
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="reported_tickets")
+    business_unit = models.CharField(max_length=100, blank=True)
+    geography = models.CharField(max_length=100, blank=True)
+    process = models.CharField("business process / object", max_length=200, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.DEFECT)
+
+    # Triage: the answers, what the matrix computed, and the severity in force.
+    impact_scope = models.CharField(max_length=20, choices=ImpactScope.choices, blank=True)
+    workaround = models.CharField(max_length=10, choices=Workaround.choices, blank=True)
+    blocks_vital_process = models.BooleanField(null=True, blank=True)
+    computed_severity = models.PositiveSmallIntegerField(choices=Severity.choices, null=True, blank=True)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    severity_reason = models.TextField(blank=True)
+
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.TIER2)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="assigned_tickets"
+    )
+    team = models.CharField(
+        max_length=10, choices=Team.choices, blank=True, help_text="Derived from the assignee."
+    )
+    known_issue = models.ForeignKey(
+        KnownIssue, models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    replication_steps = models.TextField(blank=True)
+    source_reference = models.CharField(
+        max_length=100, blank=True, help_text="Key of the ticket in the tracker it was imported from."
+    )
+    resolution = models.TextField(blank=True)
+    resolved_at_tier = models.PositiveSmallIntegerField(choices=Tier.choices, null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    reported_at = models.DateTimeField()
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # SLA clocks, maintained by triage.sla from the ticket's own timeline events.
+    sla_policy = models.ForeignKey(
+        "triage.SlaPolicy", models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    sla_clock = models.CharField(max_length=10, choices=Clock.choices, blank=True)
+    sla_started_at = models.DateTimeField(null=True, blank=True)
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    response_at_risk_at = models.DateTimeField(null=True, blank=True)
+    resolution_at_risk_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True, help_text="Set while waiting on the reporter.")
+    at_risk = models.BooleanField(default=False)
+    response_breached = models.BooleanField(default=False)
+    resolution_breached = models.BooleanField(default=False)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reported_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "number"], name="ticket_number_unique"),
+            models.UniqueConstraint(fields=["programme", "reference"], name="ticket_reference_unique"),
+            models.CheckConstraint(
+                condition=Q(severity__gte=1, severity__lte=4), name="ticket_severity_1_to_4"
+            ),
+            models.CheckConstraint(condition=Q(tier__gte=1, tier__lte=3), name="ticket_tier_1_to_3"),
+            # An import run twice must not log the same source ticket twice.
+            models.UniqueConstraint(
+                fields=["programme", "source_reference"],
+                name="ticket_source_reference_unique",
+                condition=~Q(source_reference=""),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["programme", "status", "-reported_at"], name="ticket_programme_status"),
+            models.Index(fields=["programme", "tier", "status"], name="ticket_programme_tier"),
+            models.Index(fields=["programme", "reporter"], name="ticket_programme_reporter"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            models.Index(fields=["programme", "-reported_at"], name="ticket_programme_reported"),
+            models.Index(fields=["programme", "resolved_at"], name="ticket_programme_resolved"),
+            # The queues' default order (severity, then due, then reported): a page is read off
+            # the index in order, page 1,000 as cheaply as page 1.
+            models.Index(
+                fields=["programme", "tier", "severity", "resolution_due_at", "reported_at", "id"],
+                name="ticket_queue_order",
+            ),
+            # The API list's order: its pages read their ids off this index alone (deferred join).
+            models.Index(fields=["programme", "-reported_at", "-id"], name="ticket_programme_latest"),
+            # The queue's business-unit filter lists the distinct units by skipping along this index.
+            models.Index(fields=["programme", "business_unit"], name="ticket_programme_unit"),
+            # Serve the breach sweep: only open, unflagged tickets are scanned.
+            models.Index(
+                fields=["response_due_at"],
+                name="ticket_response_unflagged",
+                condition=Q(response_breached=False, first_responded_at__isnull=True),
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                name="ticket_resolution_unflagged",
+                condition=Q(resolution_breached=False, resolved_at__isnull=True),
+            ),
+            # Serve the sweep's at-risk rule: only tickets not yet flagged at risk on that clock.
+            models.Index(
+                fields=["response_at_risk_at"],
+                name="ticket_response_risk_open",
+                condition=Q(at_risk=False, response_breached=False, first_responded_at__isnull=True),
+            ),
+            models.Index(
+                fields=["resolution_at_risk_at"],
+                name="ticket_resolution_risk_open",
+                condition=Q(at_risk=False, resolution_breached=False, resolved_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_training_gap(self) -> bool:
+        return self.category in TRAINING_GAP_CATEGORIES
+
+    @property
+    def kind(self) -> str:
+        """'training gap', 'defect' or 'other': the split the seeds ask every list to show."""
+        if self.category in TRAINING_GAP_CATEGORIES:
+            return "training gap"
+        if self.category in DEFECT_CATEGORIES:
+            return "defect"
+        return "other"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Logged"
+    STATUS = "status", "Status changed"
+    SEVERITY = "severity", "Severity changed"
+    TIER = "tier", "Tier changed"
+    ESCALATED = "escalated", "Escalated"
+    ASSIGNED = "assigned", "Assigned"
+    CATEGORY = "category", "Category changed"
+    COMMENT = "comment", "Commented"
+    ATTACHMENT = "attachment", "Attachment added"
+    RESOLVED = "resolved", "Resolved"
+    REOPENED = "reopened", "Reopened"
+    CLOSED = "closed", "Closed"
+    LINKED = "linked", "Linked to a known issue"
+    EDITED = "edited", "Edited"
+    SLA = "sla", "SLA clocks recomputed"
+    BREACH = "breach", "SLA at risk or breached"
+
+
+class TicketEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Ticket events are append-only.")
+
+    def delete(self):
+        raise TypeError("Ticket events are append-only.")
+
+
+class TicketEvent(models.Model):
+    """One entry of a ticket's append-only timeline: who changed what, when."""
+
+    ticket = models.ForeignKey(Ticket, models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+    from_value = models.CharField(max_length=200, blank=True)
+    to_value = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    internal = models.BooleanField(default=False, help_text="Hidden from champions (Tier 3 working notes).")
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = TicketEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["ticket", "at"], name="ticketevent_ticket_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Ticket events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Ticket events are append-only.")
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(Ticket, models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    body = models.TextField()
+    internal = models.BooleanField(default=False, help_text="Visible to Tier 2/3 and leads only.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.ticket}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # A random name on disk: the original name is kept in the row, never trusted as a path.
+    import uuid
+
+    return f"attachments/{instance.ticket.programme_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, models.PROTECT, related_name="attachments")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

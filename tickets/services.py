@@ -1,0 +1,880 @@
+"""Every write to tickets and known issues.
+
+Each service takes the caller's `access` (hypercare.access.ProgrammeAccess): the role rules
+live here, so the browser, the API, imports and tasks all obey the same ones. State changes
+are race-safe (`UPDATE … WHERE status = old`), each appends a timeline event, and each
+keeps the SLA clocks current through triage.services.ticket_clocks_refresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from hypercare.access import ProgrammeAccess
+from hypercare.models import Membership, Programme
+from hypercare.notifications import notify
+from hypercare.roles import Role
+from tickets import signals
+from tickets.models import (
+    OPEN_STATUSES,
+    TRANSITIONS,
+    Category,
+    Comment,
+    EventKind,
+    ImpactScope,
+    KnownIssue,
+    KnownIssueStatus,
+    Severity,
+    Status,
+    Ticket,
+    TicketEvent,
+    Tier,
+    Workaround,
+)
+from triage.matrix import severity_for
+from triage.services import ticket_clocks_refresh
+
+MIN_REPLICATION_STEPS = 20
+
+
+class TicketStateError(Exception):
+    """A refused change of state (an invalid transition, a lost race): the message says why."""
+
+
+def _deny(message: str):
+    raise PermissionDenied(message)
+
+
+def _require_worker(access: ProgrammeAccess) -> None:
+    if not access.can_work_queue:
+        _deny("Only the hypercare desk, engineers, BAU support and leads can change tickets.")
+
+
+def _event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    access: ProgrammeAccess | None,
+    at: datetime,
+    from_value="",
+    to_value="",
+    note: str = "",
+    internal: bool = False,
+    **data,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=access.user if access else None,
+        at=at,
+        from_value=str(from_value)[:200],
+        to_value=str(to_value)[:200],
+        note=note,
+        internal=internal,
+        data=data,
+    )
+
+
+def _next_number(programme: Programme) -> int:
+    # The row lock of this UPDATE serialises concurrent creations in the same programme.
+    Programme.objects.filter(pk=programme.pk).update(last_ticket_number=F("last_ticket_number") + 1)
+    return Programme.objects.values_list("last_ticket_number", flat=True).get(pk=programme.pk)
+
+
+def _check_choice(value: str, choices, field: str) -> None:
+    if value not in choices.values:
+        raise ValidationError({field: f"{value!r} is not one of {', '.join(map(str, choices.values))}."})
+
+
+@dataclass(frozen=True)
+class TriageAnswers:
+    impact_scope: str
+    workaround: str
+    blocks_vital_process: bool
+
+    def validate(self) -> None:
+        _check_choice(self.impact_scope, ImpactScope, "impact_scope")
+        _check_choice(self.workaround, Workaround, "workaround")
+
+
+def _severity_decision(
+    programme: Programme, *, answers: TriageAnswers | None, severity: int | None, reason: str, category: str
+) -> tuple[int, int | None]:
+    """(severity in force, computed severity): from the matrix, or an explicit severity with a reason."""
+    computed = None
+    if answers is not None:
+        answers.validate()
+        computed = severity_for(
+            programme,
+            impact_scope=answers.impact_scope,
+            workaround=answers.workaround,
+            blocks_vital_process=answers.blocks_vital_process,
+            category=category,
+        )
+    if severity is None:
+        if computed is None:
+            raise ValidationError(
+                {
+                    "severity": "Answer the triage questions (impact_scope, workaround, blocks_vital_process) "
+                    "or give a severity with a severity_reason."
+                }
+            )
+        return computed, computed
+    if severity not in Severity.values:
+        raise ValidationError({"severity": "Severity must be 1, 2, 3 or 4."})
+    if severity != computed and not reason.strip():
+        raise ValidationError(
+            {
+                "severity_reason": "A severity that is not the one the triage matrix gives needs a written reason."
+            }
+        )
+    return severity, computed
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    access: ProgrammeAccess,
+    title: str,
+    description: str = "",
+    business_unit: str = "",
+    geography: str = "",
+    process: str = "",
+    category: str = Category.DEFECT,
+    answers: TriageAnswers | None = None,
+    severity: int | None = None,
+    severity_reason: str = "",
+    reported_at: datetime | None = None,
+    resolved_at_tier1: bool = False,
+    resolution: str = "",
+    known_issue: KnownIssue | None = None,
+    reporter=None,
+    source_reference: str = "",
+    imported: bool = False,
+    at: datetime | None = None,
+) -> Ticket:
+    """Log a ticket. It goes to the Tier 2 desk, unless a champion resolved it on the spot (Tier 1).
+
+    Leads may log on behalf of another member (`reporter`) and record the ticket's key in the
+    tracker it came from (`source_reference`); `imported` tells signal receivers it is history.
+    """
+    if not access.can_report:
+        _deny("Your role in this programme cannot log tickets.")
+    programme = access.programme
+    now = at or timezone.now()
+    reporter_membership = access.membership
+    if reporter is None or reporter == access.user:
+        reporter = access.user
+    else:
+        if not access.is_lead:
+            _deny("Only leads can log a ticket on someone else's behalf.")
+        reporter_membership = Membership.objects.active().filter(programme=programme, user=reporter).first()
+        if reporter_membership is None:
+            raise ValidationError({"reporter": "The reporter must be a member of this programme."})
+    source_reference = source_reference.strip()
+    if source_reference:
+        if not access.is_lead:
+            _deny("Only leads can import tickets from another tracker.")
+        existing = Ticket.objects.filter(programme=programme, source_reference=source_reference).first()
+        if existing is not None:
+            raise ValidationError(
+                {"source_reference": f"{source_reference} was already imported as {existing.reference}."}
+            )
+    if not title.strip():
+        raise ValidationError({"title": "Say in a few words what happened."})
+    _check_choice(category, Category, "category")
+    if reported_at is not None:
+        if not access.is_lead:
+            _deny("Only leads can set reported_at (to import historical tickets).")
+        if timezone.is_naive(reported_at):
+            raise ValidationError(
+                {"reported_at": "Give reported_at with a UTC offset, e.g. 2026-03-02T09:30:00+00:00."}
+            )
+        if reported_at > now:
+            raise ValidationError({"reported_at": "reported_at cannot be in the future."})
+    if known_issue is not None and known_issue.programme_id != programme.pk:
+        raise ValidationError({"known_issue": "No such known issue in this programme."})
+    if resolved_at_tier1 and not resolution.strip():
+        raise ValidationError({"resolution": "Say how you resolved it, so others can learn from it."})
+    final_severity, computed = _severity_decision(
+        programme, answers=answers, severity=severity, reason=severity_reason, category=category
+    )
+    reported = reported_at or now
+    number = _next_number(programme)
+    ticket = Ticket(
+        programme=programme,
+        number=number,
+        reference=f"{programme.ticket_prefix}-{number}",
+        title=title.strip()[:200],
+        description=description,
+        reporter=reporter,
+        business_unit=business_unit or (reporter_membership.business_unit if reporter_membership else ""),
+        geography=geography or (reporter_membership.geography if reporter_membership else ""),
+        process=process.strip(),
+        category=category,
+        impact_scope=answers.impact_scope if answers else "",
+        workaround=answers.workaround if answers else "",
+        blocks_vital_process=answers.blocks_vital_process if answers else None,
+        computed_severity=computed,
+        severity=final_severity,
+        severity_reason=severity_reason.strip(),
+        tier=Tier.TIER1 if resolved_at_tier1 else Tier.TIER2,
+        status=Status.RESOLVED if resolved_at_tier1 else Status.NEW,
+        known_issue=known_issue,
+        source_reference=source_reference,
+        reported_at=reported,
+        # An explicit severity (an import, a desk log) is a triage decision made at logging time.
+        triaged_at=reported if severity is not None else None,
+    )
+    if resolved_at_tier1:
+        ticket.resolution = resolution.strip()
+        ticket.resolved_at = reported
+        ticket.resolved_at_tier = Tier.TIER1
+        ticket.resolved_by = reporter
+    # Field validation only: the database enforces the constraints (checking them here costs a query each).
+    ticket.full_clean(exclude=["sla_policy", "reporter", "programme"], validate_constraints=False)
+    ticket.save()
+    _event(
+        ticket,
+        EventKind.CREATED,
+        access=access,
+        at=reported,
+        to_value=ticket.status,
+        tier=ticket.tier,
+        status=ticket.status,
+        severity=final_severity,
+        computed_severity=computed,
+        overridden=computed is not None and computed != final_severity,
+        reason=severity_reason.strip(),
+    )
+    if resolved_at_tier1:
+        _event(
+            ticket,
+            EventKind.RESOLVED,
+            access=access,
+            at=reported,
+            from_value=Status.NEW,
+            to_value=Status.RESOLVED,
+            note=ticket.resolution,
+            tier=1,
+        )
+    ticket_clocks_refresh(ticket=ticket, at=now)
+    signals.ticket_created.send(sender=Ticket, ticket=ticket, at=now, imported=imported)
+    return ticket
+
+
+def _move(ticket: Ticket, *, old: str, new: str, **extra) -> None:
+    """Race-safe status change: only one of two concurrent requests wins."""
+    won = Ticket.objects.filter(pk=ticket.pk, status=old).update(status=new, **extra)
+    if won != 1:
+        raise TicketStateError("Someone else changed this ticket a moment ago: reload it and try again.")
+    ticket.status = new
+    for name, value in extra.items():
+        setattr(ticket, name, value)
+
+
+def _refuse_transition(ticket: Ticket, status: str) -> None:
+    if status == ticket.status:
+        raise TicketStateError(f"The ticket is already {ticket.get_status_display().lower()}.")
+    allowed = ", ".join(Status(s).label.lower() for s in sorted(TRANSITIONS[ticket.status]))
+    raise TicketStateError(
+        f"A {ticket.get_status_display().lower()} ticket cannot become {Status(status).label.lower()}; "
+        f"it can become: {allowed}."
+    )
+
+
+@transaction.atomic
+def ticket_transition(
+    *, access: ProgrammeAccess, ticket: Ticket, status: str, comment: str = "", at: datetime | None = None
+) -> Ticket:
+    """Move a ticket to another status (resolve and reopen have their own services)."""
+    _require_worker(access)
+    _check_choice(status, Status, "status")
+    now = at or timezone.now()
+    if status == Status.RESOLVED:
+        raise TicketStateError("Use resolve, with a resolution note for the reporter.")
+    if ticket.status in (Status.RESOLVED, Status.CLOSED) and status == Status.IN_PROGRESS:
+        raise TicketStateError("Use reopen, with a reason, to work on a resolved or closed ticket again.")
+    if status not in TRANSITIONS[ticket.status]:
+        _refuse_transition(ticket, status)
+    if status == Status.DEFERRED and ticket.severity in (Severity.SEV1, Severity.SEV2):
+        raise TicketStateError("Sev1 and Sev2 tickets are fixed in hypercare, not deferred to the backlog.")
+    extra: dict = {}
+    if status == Status.TRIAGED and ticket.triaged_at is None:
+        extra["triaged_at"] = now
+    if status == Status.CLOSED:
+        extra["closed_at"] = now
+    is_response = status == Status.IN_PROGRESS and ticket.first_responded_at is None and ticket.tier >= 2
+    if is_response:
+        extra["first_responded_at"] = now
+    old = ticket.status
+    _move(ticket, old=old, new=status, **extra)
+    kind = EventKind.CLOSED if status == Status.CLOSED else EventKind.STATUS
+    _event(
+        ticket,
+        kind,
+        access=access,
+        at=now,
+        from_value=old,
+        to_value=status,
+        note=comment.strip(),
+        **({"response": True} if is_response else {}),
+    )
+    if comment.strip():
+        Comment.objects.create(
+            ticket=ticket, author=access.user, body=comment.strip(), internal=False, created_at=now
+        )
+    ticket_clocks_refresh(ticket=ticket, at=now, repick_policy=False)
+    return ticket
+
+
+@transaction.atomic
+def ticket_resolve(
+    *,
+    access: ProgrammeAccess,
+    ticket: Ticket,
+    resolution: str,
+    imported: bool = False,
+    at: datetime | None = None,
+) -> Ticket:
+    """Resolve a ticket. A Tier 3 resolution passes back down: the ticket returns to the desk.
+
+    The reporter is notified, except for `imported` history.
+    """
+    _require_worker(access)
+    now = at or timezone.now()
+    if not resolution.strip():
+        raise ValidationError({"resolution": "Write the resolution for the reporter."})
+    if ticket.status not in TRANSITIONS or Status.RESOLVED not in TRANSITIONS[ticket.status]:
+        _refuse_transition(ticket, Status.RESOLVED)
+    old = ticket.status
+    resolved_tier = ticket.tier
+    extra = {
+        "resolution": resolution.strip(),
+        "resolved_at": now,
+        "resolved_at_tier": resolved_tier,
+        "resolved_by": access.user,
+    }
+    if resolved_tier == Tier.TIER3:
+        extra["tier"] = Tier.TIER2
+    is_response = ticket.first_responded_at is None
+    if is_response:
+        extra["first_responded_at"] = now
+    _move(ticket, old=old, new=Status.RESOLVED, **extra)
+    _event(
+        ticket,
+        EventKind.RESOLVED,
+        access=access,
+        at=now,
+        from_value=old,
+        to_value=Status.RESOLVED,
+        note=resolution.strip(),
+        tier=resolved_tier,
+        **({"response": True} if is_response else {}),
+    )
+    if resolved_tier == Tier.TIER3:
+        _event(
+            ticket,
+            EventKind.TIER,
+            access=access,
+            at=now,
+            from_value=3,
+            to_value=2,
+            note="Resolved by Tier 3: back to the desk to confirm with the reporter.",
+        )
+    ticket_clocks_refresh(ticket=ticket, at=now)
+    if imported:
+        signals.ticket_resolved.send(sender=Ticket, ticket=ticket, at=now, imported=True)
+        return ticket
+    notify(
+        programme=ticket.programme,
+        recipients=[ticket.reporter],
+        kind="ticket_resolved",
+        key=f"resolved:{ticket.pk}:{now.isoformat()}",
+        subject=f"{ticket.reference} is resolved: {ticket.title}",
+        body=resolution.strip(),
+        link=f"/p/{ticket.programme.slug}/tickets/{ticket.reference}/",
+        at=now,
+    )
+    signals.ticket_resolved.send(sender=Ticket, ticket=ticket, at=now, imported=False)
+    return ticket
+
+
+@transaction.atomic
+def ticket_reopen(
+    *, access: ProgrammeAccess, ticket: Ticket, reason: str, at: datetime | None = None
+) -> Ticket:
+    """Reopen a resolved or closed ticket; its history stays and the resolution clock resumes."""
+    is_reporter = access.user is not None and ticket.reporter_id == access.user.pk
+    if not (access.can_work_queue or is_reporter):
+        _deny("Only the reporter or the support team can reopen a ticket.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the ticket is being reopened."})
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+        raise TicketStateError(
+            f"Only a resolved or closed ticket can be reopened; this one is {ticket.get_status_display().lower()}."
+        )
+    now = at or timezone.now()
+    old = ticket.status
+    extra = {"resolved_at": None, "resolved_at_tier": None, "closed_at": None, "resolved_by": None}
+    if ticket.tier == Tier.TIER1:
+        extra["tier"] = Tier.TIER2  # a champion's own fix did not hold: the desk takes it
+    _move(ticket, old=old, new=Status.IN_PROGRESS, **extra)
+    if extra.get("tier") == Tier.TIER2:
+        _event(
+            ticket,
+            EventKind.TIER,
+            access=access,
+            at=now,
+            from_value=1,
+            to_value=2,
+            note="Reopened to the desk.",
+        )
+    _event(
+        ticket,
+        EventKind.REOPENED,
+        access=access,
+        at=now,
+        from_value=old,
+        to_value=Status.IN_PROGRESS,
+        note=reason.strip(),
+    )
+    ticket_clocks_refresh(ticket=ticket, at=now)
+    return ticket
+
+
+@transaction.atomic
+def ticket_escalate(
+    *,
+    access: ProgrammeAccess,
+    ticket: Ticket,
+    to_tier: int,
+    replication_steps: str = "",
+    note: str = "",
+    at: datetime | None = None,
+) -> Ticket:
+    """Move a ticket up a tier (to Tier 3 only with documented replication steps) or back down."""
+    now = at or timezone.now()
+    if to_tier not in Tier.values:
+        raise ValidationError({"to_tier": "to_tier must be 1, 2 or 3."})
+    if ticket.status not in OPEN_STATUSES:
+        raise TicketStateError("Only an open ticket can change tier; reopen it first.")
+    is_reporter = access.user is not None and ticket.reporter_id == access.user.pk
+    if not (access.can_work_queue or (is_reporter and ticket.tier == Tier.TIER1 and to_tier == Tier.TIER2)):
+        _deny("Only the support team can move tickets between tiers.")
+    if to_tier == ticket.tier:
+        raise TicketStateError(f"The ticket is already at Tier {to_tier}.")
+    if to_tier == Tier.TIER3:
+        steps = replication_steps.strip() or ticket.replication_steps.strip()
+        if len(steps) < MIN_REPLICATION_STEPS:
+            raise ValidationError(
+                {
+                    "replication_steps": "Document how to reproduce the problem (the steps, what happens, what "
+                    "should happen) before escalating to Tier 3."
+                }
+            )
+    old_tier = ticket.tier
+    extra: dict = {"tier": to_tier}
+    if to_tier == Tier.TIER3:
+        extra["replication_steps"] = replication_steps.strip() or ticket.replication_steps
+    if to_tier > old_tier:
+        extra.update(assignee=None, team="")  # the next tier's queue picks it up
+    won = Ticket.objects.filter(pk=ticket.pk, tier=old_tier, status=ticket.status).update(**extra)
+    if won != 1:
+        raise TicketStateError("Someone else changed this ticket a moment ago: reload it and try again.")
+    for name, value in extra.items():
+        setattr(ticket, name, value)
+    kind = EventKind.ESCALATED if to_tier > old_tier else EventKind.TIER
+    _event(
+        ticket,
+        kind,
+        access=access,
+        at=now,
+        from_value=old_tier,
+        to_value=to_tier,
+        note=note.strip() or extra.get("replication_steps", ""),
+        internal=to_tier == Tier.TIER3,
+    )
+    ticket_clocks_refresh(ticket=ticket, at=now)
+    return ticket
+
+
+def _assignable(programme: Programme, user) -> Membership:
+    membership = Membership.objects.active().filter(programme=programme, user=user).first()
+    if membership is None or not set(membership.roles) & {Role.DESK, Role.ENGINEER, Role.LEAD, Role.BAU}:
+        raise ValidationError(
+            {
+                "assignee": "Tickets can only be assigned to desk analysts, engineers, BAU staff or leads of this programme."
+            }
+        )
+    return membership
+
+
+@transaction.atomic
+def ticket_assign(*, access: ProgrammeAccess, ticket: Ticket, assignee, at: datetime | None = None) -> Ticket:
+    """Assign (or, with None, unassign) a ticket; the handling team follows the assignee."""
+    _require_worker(access)
+    now = at or timezone.now()
+    team = ""
+    if assignee is not None:
+        team = _assignable(ticket.programme, assignee).team
+    old = ticket.assignee
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee, team=team)
+    ticket.assignee, ticket.team = assignee, team
+    _event(
+        ticket,
+        EventKind.ASSIGNED,
+        access=access,
+        at=now,
+        from_value=old.username if old else "",
+        to_value=assignee.username if assignee else "",
+        team=team,
+    )
+    return ticket
+
+
+def ticket_take(*, access: ProgrammeAccess, ticket: Ticket, at: datetime | None = None) -> Ticket:
+    """Assign the ticket to oneself."""
+    return ticket_assign(access=access, ticket=ticket, assignee=access.user, at=at)
+
+
+@transaction.atomic
+def ticket_change_severity(
+    *, access: ProgrammeAccess, ticket: Ticket, severity: int, reason: str, at: datetime | None = None
+) -> Ticket:
+    """Change the severity with a written reason; the clocks restart from the original start with the new targets."""
+    _require_worker(access)
+    now = at or timezone.now()
+    if severity not in Severity.values:
+        raise ValidationError({"severity": "Severity must be 1, 2, 3 or 4."})
+    if not reason.strip():
+        raise ValidationError({"severity_reason": "A severity change needs a written reason."})
+    if severity == ticket.severity:
+        raise TicketStateError(f"The ticket is already Sev{severity}.")
+    old = ticket.severity
+    overridden = ticket.computed_severity is not None and severity != ticket.computed_severity
+    Ticket.objects.filter(pk=ticket.pk).update(severity=severity, severity_reason=reason.strip())
+    ticket.severity, ticket.severity_reason = severity, reason.strip()
+    _event(
+        ticket,
+        EventKind.SEVERITY,
+        access=access,
+        at=now,
+        from_value=old,
+        to_value=severity,
+        note=reason.strip(),
+        computed_severity=ticket.computed_severity,
+        overridden=overridden,
+    )
+    ticket_clocks_refresh(ticket=ticket, at=now, repick_policy=True)
+    return ticket
+
+
+@transaction.atomic
+def ticket_retriage(
+    *,
+    access: ProgrammeAccess,
+    ticket: Ticket,
+    answers: TriageAnswers,
+    severity: int | None = None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> Ticket:
+    """Record (new) triage answers; the matrix computes the severity, an override needs a reason."""
+    _require_worker(access)
+    now = at or timezone.now()
+    final, computed = _severity_decision(
+        ticket.programme, answers=answers, severity=severity, reason=reason, category=ticket.category
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(
+        impact_scope=answers.impact_scope,
+        workaround=answers.workaround,
+        blocks_vital_process=answers.blocks_vital_process,
+        computed_severity=computed,
+    )
+    ticket.impact_scope, ticket.workaround = answers.impact_scope, answers.workaround
+    ticket.blocks_vital_process, ticket.computed_severity = answers.blocks_vital_process, computed
+    if final != ticket.severity:
+        return ticket_change_severity(
+            access=access,
+            ticket=ticket,
+            severity=final,
+            reason=reason or f"Triage answers give Sev{computed}.",
+            at=now,
+        )
+    return ticket
+
+
+EDITABLE_FIELDS = ("title", "description", "business_unit", "geography", "process", "category")
+
+
+@transaction.atomic
+def ticket_update(
+    *, access: ProgrammeAccess, ticket: Ticket, at: datetime | None = None, **changes
+) -> Ticket:
+    """Edit descriptive fields; a category change is its own timeline event."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be edited."))
+    is_reporter = access.user is not None and ticket.reporter_id == access.user.pk
+    if not access.can_work_queue and not (is_reporter and set(changes) <= {"title", "description"}):
+        _deny("Only the support team can edit this ticket.")
+    now = at or timezone.now()
+    if "category" in changes:
+        _check_choice(changes["category"], Category, "category")
+    if "title" in changes and not str(changes["title"]).strip():
+        raise ValidationError({"title": "The title cannot be empty."})
+    changed = {name: value for name, value in changes.items() if getattr(ticket, name) != value}
+    if not changed:
+        return ticket
+    for name, value in changed.items():
+        old = getattr(ticket, name)
+        kind = EventKind.CATEGORY if name == "category" else EventKind.EDITED
+        _event(
+            ticket,
+            kind,
+            access=access,
+            at=now,
+            from_value=old if name == "category" else name,
+            to_value=value if name == "category" else "",
+            field=name,
+        )
+        setattr(ticket, name, value)
+    Ticket.objects.filter(pk=ticket.pk).update(**changed)
+    return ticket
+
+
+@transaction.atomic
+def ticket_comment(
+    *, access: ProgrammeAccess, ticket: Ticket, body: str, internal: bool = False, at: datetime | None = None
+) -> Comment:
+    """Comment on a ticket. Internal comments are for the support team only; a public one by staff is a response."""
+    now = at or timezone.now()
+    if access.is_read_only:
+        _deny("Viewers and sponsors cannot comment.")
+    if internal and not access.sees_internal:
+        _deny("Only the support team can write internal comments.")
+    if not body.strip():
+        raise ValidationError({"body": "The comment is empty."})
+    comment = Comment.objects.create(
+        ticket=ticket, author=access.user, body=body.strip(), internal=internal, created_at=now
+    )
+    is_response = (
+        not internal
+        and access.can_work_queue
+        and ticket.first_responded_at is None
+        and ticket.tier >= 2
+        and ticket.reporter_id != getattr(access.user, "pk", None)
+    )
+    if is_response:
+        Ticket.objects.filter(pk=ticket.pk, first_responded_at__isnull=True).update(first_responded_at=now)
+        ticket.first_responded_at = now
+    _event(
+        ticket,
+        EventKind.COMMENT,
+        access=access,
+        at=now,
+        note=body.strip(),
+        internal=internal,
+        comment_id=comment.pk,
+        **({"response": True} if is_response else {}),
+    )
+    if is_response:
+        ticket_clocks_refresh(ticket=ticket, at=now)
+    return comment
+
+
+@transaction.atomic
+def ticket_link(
+    *, access: ProgrammeAccess, ticket: Ticket, known_issue: KnownIssue | None, at: datetime | None = None
+) -> Ticket:
+    """Link a ticket to a known issue of the same programme (None unlinks)."""
+    is_reporter = access.user is not None and ticket.reporter_id == access.user.pk
+    if not (access.can_work_queue or is_reporter):
+        _deny("Only the support team or the reporter can link a ticket to a known issue.")
+    if known_issue is not None and known_issue.programme_id != ticket.programme_id:
+        raise ValidationError({"known_issue": "No such known issue in this programme."})
+    now = at or timezone.now()
+    old = ticket.known_issue
+    Ticket.objects.filter(pk=ticket.pk).update(known_issue=known_issue)
+    ticket.known_issue = known_issue
+    _event(
+        ticket,
+        EventKind.LINKED,
+        access=access,
+        at=now,
+        from_value=old.title if old else "",
+        to_value=known_issue.title if known_issue else "",
+        known_issue_id=known_issue.pk if known_issue else None,
+    )
+    return ticket
+
+
+KNOWN_ISSUE_FIELDS = ("title", "symptoms", "workaround", "status", "fix_expected_on")
+
+
+@transaction.atomic
+def known_issue_create(
+    *,
+    access: ProgrammeAccess,
+    title: str,
+    symptoms: str = "",
+    workaround: str = "",
+    status: str = KnownIssueStatus.INVESTIGATING,
+    fix_expected_on=None,
+) -> KnownIssue:
+    """Record a known issue (a problem several tickets share)."""
+    _require_worker(access)
+    issue = KnownIssue(
+        programme=access.programme,
+        title=title.strip(),
+        symptoms=symptoms,
+        workaround=workaround,
+        status=status,
+        fix_expected_on=fix_expected_on,
+        created_by=access.user,
+    )
+    issue.full_clean(exclude=["programme", "created_by"])
+    if status == KnownIssueStatus.FIXED:
+        issue.fixed_at = timezone.now()
+    issue.save()
+    return issue
+
+
+@transaction.atomic
+def known_issue_update(
+    *, access: ProgrammeAccess, known_issue: KnownIssue, at: datetime | None = None, **changes
+) -> KnownIssue:
+    """Edit a known issue; when it becomes fixed, the reporters of its linked tickets are told."""
+    _require_worker(access)
+    unknown = set(changes) - set(KNOWN_ISSUE_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be edited."))
+    now = at or timezone.now()
+    became_fixed = (
+        changes.get("status") == KnownIssueStatus.FIXED and known_issue.status != KnownIssueStatus.FIXED
+    )
+    for name, value in changes.items():
+        setattr(known_issue, name, value)
+    if became_fixed:
+        known_issue.fixed_at = now
+    known_issue.full_clean(exclude=["programme", "created_by"])
+    known_issue.save()
+    if became_fixed:
+        reporters = {t.reporter for t in known_issue.tickets.select_related("reporter")}
+        notify(
+            programme=known_issue.programme,
+            recipients=reporters,
+            kind="known_issue_fixed",
+            key=f"known-issue-fixed:{known_issue.pk}:{now.isoformat()}",
+            subject=f"Fixed: {known_issue.title}",
+            body=f"The problem behind your ticket is fixed. {known_issue.workaround and 'You no longer need the workaround.'}".strip(),
+            link=f"/p/{known_issue.programme.slug}/known-issues/",
+            at=now,
+        )
+    return known_issue
+
+
+# What an attachment may be, recognised by its first bytes, never by its name.
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS_PER_TICKET = 20
+SIGNATURES = [
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+    (b"PK\x03\x04", "application/zip"),
+]
+TEXT_SUFFIXES = (".txt", ".log", ".csv", ".json", ".xml")
+
+
+def sniff_content_type(head: bytes, name: str) -> str | None:
+    """The type of an upload from its content; None if it is not one we accept."""
+    for signature, content_type in SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    if name.lower().endswith(TEXT_SUFFIXES) and b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if error.start < len(head) - 4:  # a character cut at the end of the sample is fine
+                return None
+        return "text/plain"
+    return None
+
+
+@transaction.atomic
+def ticket_attach(
+    *, access: ProgrammeAccess, ticket: Ticket, upload, internal: bool = False, at: datetime | None = None
+):
+    """Attach a screenshot, log or document; size, count and type (by content) are checked."""
+    from tickets.models import Attachment
+
+    if access.is_read_only:
+        _deny("Viewers and sponsors cannot add attachments.")
+    if internal and not access.sees_internal:
+        _deny("Only the support team can add internal attachments.")
+    name = (getattr(upload, "name", "") or "attachment").rsplit("/", 1)[-1][:255]
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"file": f"{name} is {upload.size // 1024 // 1024} MB; the limit is 10 MB."})
+    if upload.size == 0:
+        raise ValidationError({"file": f"{name} is empty."})
+    if ticket.attachments.count() >= MAX_ATTACHMENTS_PER_TICKET:
+        raise ValidationError(
+            {"file": f"A ticket can have at most {MAX_ATTACHMENTS_PER_TICKET} attachments."}
+        )
+    upload.seek(0)
+    head = upload.read(2048)
+    upload.seek(0)
+    content_type = sniff_content_type(head, name)
+    if content_type is None:
+        raise ValidationError(
+            {
+                "file": f"{name} is not a file type we accept: images (PNG, JPEG, GIF), PDF, ZIP/Office, or text logs."
+            }
+        )
+    now = at or timezone.now()
+    attachment = Attachment(
+        ticket=ticket,
+        uploaded_by=access.user,
+        original_name=name,
+        content_type=content_type,
+        size=upload.size,
+        internal=internal,
+        created_at=now,
+    )
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    _event(
+        ticket,
+        EventKind.ATTACHMENT,
+        access=access,
+        at=now,
+        to_value=name,
+        internal=internal,
+        attachment_id=attachment.pk,
+    )
+    return attachment
+
+
+# Added by the ticket UI (in-app notifications inbox): the core has no read-marking service yet.
+def notifications_mark_read(*, access: ProgrammeAccess, ids=None, at: datetime | None = None) -> int:
+    """Mark the member's unread in-app notifications of this programme as read (all, or those in `ids`)."""
+    from hypercare.models import Notification, NotificationChannel
+
+    unread = Notification.objects.filter(
+        programme=access.programme,
+        recipient=access.user,
+        channel=NotificationChannel.IN_APP,
+        read_at__isnull=True,
+    )
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=at or timezone.now())

@@ -1,0 +1,59 @@
+"""Ticket pages: logging, queues, the ticket page, known issues (owned by the ticket UI)."""
+
+from django.urls import path, register_converter
+
+from tickets import views
+
+
+class TicketReference:
+    """ACME-142: a prefix, a hyphen and a number (so /tickets/import/ and the like stay free)."""
+
+    regex = r"[^/]+-[0-9]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(TicketReference, "ticket_ref")
+
+# Actions on one ticket: POST only, each through its service.
+TICKET_ACTIONS = (
+    "take",
+    "assign",
+    "transition",
+    "comment",
+    "escalate",
+    "resolve",
+    "reopen",
+    "severity",
+    "link",
+    "edit",
+    "attach",
+)
+
+urlpatterns = [
+    path("tickets/", views.queue, name="queue"),
+    path("tickets/new/", views.ticket_new, name="new"),
+    path("tickets/new/assist/", views.ticket_assist, name="assist"),
+    path("tickets/mine/", views.my_tickets, name="mine"),
+    path("tickets/<ticket_ref:reference>/", views.ticket_detail, name="detail"),
+    path(
+        "tickets/<ticket_ref:reference>/attachments/<int:pk>/",
+        views.attachment_download,
+        name="attachment",
+    ),
+    *[
+        path(
+            f"tickets/<ticket_ref:reference>/{action}/", views.ticket_action, {"action": action}, name=action
+        )
+        for action in TICKET_ACTIONS
+    ],
+    path("known-issues/", views.known_issues, name="known_issues"),
+    path("known-issues/new/", views.known_issue_new, name="known_issue_new"),
+    path("known-issues/<int:pk>/edit/", views.known_issue_edit, name="known_issue_edit"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+]
