@@ -1,0 +1,344 @@
+"""Read models of triage: the standup board, SLA compliance and severity overrides (aggregate SQL)."""
+
+from __future__ import annotations
+
+from copy import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, Value, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from hypercare.access import ProgrammeAccess
+from hypercare.aggregates import cached_aggregate
+from tickets.models import DONE_STATUSES, OPEN_STATUSES, EventKind, Severity, Ticket, TicketEvent
+from triage.models import Standup
+from triage.sla import RUNNING_STATUSES
+
+# A standup is "in progress" this long after it starts: meanwhile the board keeps showing what
+# arrived since the previous one (what the meeting discusses), then counts from its start.
+STANDUP_MINUTES = 60
+# Without any standup yet, "new" means the last day.
+FIRST_STANDUP_WINDOW = timedelta(hours=24)
+# Rows per board section; the section's count is always exact.
+BOARD_LIMIT = 50
+
+
+def _outcomes(tickets, at: datetime):
+    """Annotate each ticket's SLA outcome at `at`: "breached", "met" (done within target) or "open".
+
+    A stored breach flag counts, and so does a due instant already passed on a running clock
+    (the sweep flags it within a minute), so the figures never lag the clock.
+    """
+    response_breached = Q(response_breached=True) | Q(
+        status__in=OPEN_STATUSES, first_responded_at__isnull=True, response_due_at__lt=at
+    )
+    resolution_breached = Q(resolution_breached=True) | Q(
+        status__in=RUNNING_STATUSES, resolution_due_at__lt=at
+    )
+    return tickets.annotate(
+        response_late=Case(
+            When(response_breached, then=Value(1)), default=Value(0), output_field=IntegerField()
+        ),
+        resolution_late=Case(
+            When(resolution_breached, then=Value(1)), default=Value(0), output_field=IntegerField()
+        ),
+        outcome=Case(
+            When(response_breached | resolution_breached, then=Value("breached")),
+            When(status__in=DONE_STATUSES, then=Value("met")),
+            default=Value("open"),
+            output_field=CharField(),
+        ),
+    )
+
+
+_COUNTS = {
+    "met": Count("pk", filter=Q(outcome="met")),
+    "breached": Count("pk", filter=Q(outcome="breached")),
+    "open": Count("pk", filter=Q(outcome="open")),
+    "response_breached": Count("pk", filter=Q(response_late=1)),
+    "resolution_breached": Count("pk", filter=Q(resolution_late=1)),
+}
+
+
+def _row(values: dict) -> dict:
+    row = {name: values.get(name, 0) or 0 for name in _COUNTS}
+    row["total"] = row["met"] + row["breached"] + row["open"]
+    decided = row["met"] + row["breached"]
+    row["met_percent"] = round(100 * row["met"] / decided, 1) if decided else None
+    return row
+
+
+def sla_compliance(programme, start: datetime | None = None, end: datetime | None = None, *, at=None) -> dict:
+    """SLA compliance of a programme per severity and per tier, in one aggregate query.
+
+    Counted: tickets whose SLA clock started (they reached the Tier 2 desk) in
+    [`start`, `end`) (either bound optional), judged at `at` (default now):
+
+    - "breached": the response or the resolution target was missed (a stored breach flag,
+      or a due instant already past on a clock still running);
+    - "met": resolved, closed or deferred to the backlog without a breach;
+    - "open": still open and not (yet) breached.
+
+    Also `response_breached` and `resolution_breached` (a ticket can miss both), `total`,
+    and `met_percent` = met / (met + breached) × 100, or None before any outcome.
+
+    Returns {"start", "end", "at", "overall": row, "by_severity": [row + {"severity"}] for
+    Sev1–4, "by_tier": [row + {"tier"}] for Tier 2 and 3 (the tier a ticket was resolved at,
+    else the tier it is at now; Tier 1 appears only if it has tickets)}.
+    """
+    at = at or timezone.now()
+    tickets = Ticket.objects.filter(
+        programme=programme, sla_started_at__isnull=False, sla_policy__isnull=False
+    )
+    if start is not None:
+        tickets = tickets.filter(sla_started_at__gte=start)
+    if end is not None:
+        tickets = tickets.filter(sla_started_at__lt=end)
+    judged = _outcomes(tickets, at)
+    # One grouped pass over (severity, tier); both breakdowns are sums of its few rows.
+    by_severity: dict = {}
+    by_tier: dict = {}
+    for row in (
+        judged.annotate(tier_key=Coalesce("resolved_at_tier", "tier"))
+        .order_by()
+        .values("severity", "tier_key")
+        .annotate(**_COUNTS)
+        .values("severity", "tier_key", *_COUNTS)
+    ):
+        for totals, key in ((by_severity, row["severity"]), (by_tier, row["tier_key"])):
+            into = totals.setdefault(key, dict.fromkeys(_COUNTS, 0))
+            for name in _COUNTS:
+                into[name] += row[name] or 0
+    severities = [{"severity": sev, **_row(by_severity.get(sev, {}))} for sev in Severity.values]
+    tiers = [{"tier": tier, **_row(by_tier.get(tier, {}))} for tier in sorted({2, 3} | set(by_tier))]
+    overall = _row({name: sum(row[name] for row in severities) for name in _COUNTS})
+    return {
+        "start": start,
+        "end": end,
+        "at": at,
+        "overall": overall,
+        "by_severity": severities,
+        "by_tier": tiers,
+    }
+
+
+@dataclass
+class BoardSection:
+    key: str
+    title: str
+    tickets: list
+    count: int
+
+
+@dataclass
+class Board:
+    at: datetime
+    standup: Standup | None
+    previous_standup: Standup | None
+    new_since: datetime
+    standup_in_progress: bool
+    sections: list[BoardSection] = field(default_factory=list)
+    compliance: dict = field(default_factory=dict)
+
+
+def _clock(ticket: Ticket, at: datetime) -> dict:
+    """The clock a board row shows: response until answered, then resolution."""
+    if ticket.first_responded_at is None and ticket.response_due_at is not None:
+        label, due, breached = "response", ticket.response_due_at, ticket.response_breached
+    else:
+        label, due, breached = "resolution", ticket.resolution_due_at, ticket.resolution_breached
+    if ticket.paused_at is not None and label == "resolution":
+        return {
+            "label": "paused",
+            "due": None,
+            "minutes": None,
+            "overdue": False,
+            "paused_at": ticket.paused_at,
+        }
+    if due is None:
+        return {"label": label, "due": None, "minutes": None, "overdue": False, "paused_at": None}
+    minutes = int((due - at).total_seconds() // 60)
+    return {
+        "label": label,
+        "due": due,
+        "minutes": abs(minutes),
+        "overdue": breached or minutes < 0,
+        "paused_at": None,
+    }
+
+
+def _section_ids(firsts: dict) -> list[tuple[str, int]]:
+    """(section, ticket id) of each section's first rows in order, in one UNION ALL query."""
+    parts, params = [], []
+    for number, (key, ids) in enumerate(firsts.items()):
+        sql, part_params = ids.query.sql_with_params()
+        parts.append(f"SELECT * FROM (SELECT %s AS section, s.* FROM ({sql}) s) p{number}")
+        params += [key, *part_params]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return [(section, pk) for section, pk in cursor.fetchall()]
+
+
+def triage_board(access: ProgrammeAccess, *, at: datetime | None = None) -> Board:
+    """The daily standup's board: a fixed number of queries whatever the number of tickets.
+
+    Sections (oldest first, BOARD_LIMIT rows each with exact counts): new since the last
+    standup, open Sev1/Sev2 with their clocks, at risk or breached, waiting on Tier 3, and
+    unassigned; plus SLA compliance per severity and tier.
+    """
+    at = at or timezone.now()
+    programme = access.programme
+    latest = list(Standup.objects.filter(programme=programme).order_by("-started_at")[:2])
+    standup = latest[0] if latest else None
+    previous = latest[1] if len(latest) > 1 else None
+    in_progress = standup is not None and at < standup.started_at + timedelta(minutes=STANDUP_MINUTES)
+    if standup is None:
+        new_since = at - FIRST_STANDUP_WINDOW
+    elif in_progress:
+        new_since = previous.started_at if previous else standup.started_at - FIRST_STANDUP_WINDOW
+    else:
+        new_since = standup.started_at
+
+    visible = Ticket.objects.visible_to(access)
+    open_tickets = visible.open()
+    filters = {
+        "new": Q(reported_at__gte=new_since),
+        "severe": Q(status__in=OPEN_STATUSES, severity__lte=2),
+        # The stored flags, or an at-risk instant already past that the next sweep will flag.
+        "risk": Q(status__in=OPEN_STATUSES)
+        & (
+            Q(at_risk=True)
+            | Q(response_breached=True)
+            | Q(resolution_breached=True)
+            | Q(first_responded_at__isnull=True, response_at_risk_at__lte=at)
+            | Q(status__in=RUNNING_STATUSES, resolution_at_risk_at__lte=at)
+        ),
+        "tier3": Q(status__in=OPEN_STATUSES, tier=3),
+        "unassigned": Q(status__in=OPEN_STATUSES, assignee__isnull=True, tier__gte=2),
+    }
+    titles = {
+        "new": "New since the last standup",
+        "severe": "Open Sev1 and Sev2",
+        "risk": "At risk or breached",
+        "tier3": "Waiting on Tier 3",
+        "unassigned": "Unassigned",
+    }
+    counts = cached_aggregate(
+        "board-counts",
+        programme.pk,
+        "all" if access.sees_all_tickets else f"member-{access.user.pk}",
+        # Without a standup "new" is the last day, which moves with the clock: one key per bucket.
+        new_since.isoformat() if standup else "last-day",
+        at=at,
+        compute=lambda: visible.filter(filters["new"] | Q(status__in=OPEN_STATUSES)).aggregate(
+            **{key: Count("pk", filter=condition) for key, condition in filters.items()}
+        ),
+    )
+    # Two queries for the five sections: the ids of each section's first rows (one UNION ALL of
+    # per-section LIMIT queries, each served by its own index), then those tickets, joined.
+    firsts = {
+        key: (visible if key == "new" else open_tickets)
+        .filter(condition)
+        .order_by("reported_at", "pk")
+        .values_list("pk", flat=True)[:BOARD_LIMIT]
+        for key, condition in filters.items()
+    }
+    placed = _section_ids(firsts)
+    loaded = {ticket.pk: ticket for ticket in visible.filter(pk__in={pk for _, pk in placed}).for_list()}
+    sections = []
+    for key in filters:
+        rows = []
+        for section, pk in placed:
+            if section == key and pk in loaded:
+                ticket = copy(loaded[pk])  # a ticket may sit in several sections
+                ticket.board_clock = _clock(ticket, at)
+                rows.append(ticket)
+        rows.sort(key=lambda ticket: (ticket.reported_at, ticket.pk))
+        sections.append(BoardSection(key, titles[key], rows, counts[key]))
+    return Board(
+        at=at,
+        standup=standup,
+        previous_standup=previous,
+        new_since=new_since,
+        standup_in_progress=in_progress,
+        sections=sections,
+        compliance=cached_aggregate(
+            "sla-compliance", programme.pk, at=at, compute=lambda: sla_compliance(programme, at=at)
+        ),
+    )
+
+
+def _decisions(programme, start, end):
+    """Triage decisions: every ticket logged with the matrix's answers, and every severity change."""
+    events = TicketEvent.objects.filter(ticket__programme=programme).filter(
+        (Q(kind=EventKind.CREATED) & Q(data__has_key="computed_severity") & ~Q(data__computed_severity=None))
+        | Q(kind=EventKind.SEVERITY)
+    )
+    if start is not None:
+        events = events.filter(at__gte=start)
+    if end is not None:
+        events = events.filter(at__lt=end)
+    return events
+
+
+def severity_override_report(
+    programme, start: datetime | None = None, end: datetime | None = None, *, recent: int = 20
+) -> dict:
+    """How often the matrix's severity was overridden, in which direction, and by whom (aggregate SQL).
+
+    Returns {"decisions", "overridden", "override_percent", "raised" (made more severe than
+    the matrix), "lowered", "by_person": [{"username", "name", "decisions", "overridden"}],
+    "recent": the latest overrides with ticket, who, when, computed and chosen severity and reason}.
+    """
+    events = _decisions(programme, start, end)
+    overridden = Q(data__overridden=True)
+    computed = Cast(KT("data__computed_severity"), IntegerField())
+    chosen = Case(
+        When(kind=EventKind.CREATED, then=Cast(KT("data__severity"), IntegerField())),
+        default=Cast("to_value", IntegerField()),
+        output_field=IntegerField(),
+    )
+    overrides = events.filter(overridden).annotate(computed_value=computed, chosen_value=chosen)
+    totals = events.aggregate(decisions=Count("pk"), overridden=Count("pk", filter=overridden))
+    directions = overrides.aggregate(
+        raised=Count("pk", filter=Q(chosen_value__lt=F("computed_value"))),
+        lowered=Count("pk", filter=Q(chosen_value__gt=F("computed_value"))),
+    )
+    by_person = [
+        {
+            "username": row["actor__username"] or "(system)",
+            "name": " ".join(filter(None, [row["actor__first_name"], row["actor__last_name"]])),
+            "decisions": row["decisions"],
+            "overridden": row["overridden"],
+        }
+        for row in events.order_by()
+        .values("actor__username", "actor__first_name", "actor__last_name")
+        .annotate(decisions=Count("pk"), overridden=Count("pk", filter=overridden))
+        .order_by("-overridden", "-decisions", "actor__username")
+    ]
+    latest = [
+        {
+            "reference": event.ticket.reference,
+            "title": event.ticket.title,
+            "at": event.at,
+            "username": event.actor.username if event.actor else "(system)",
+            "computed_severity": event.computed_value,
+            "severity": event.chosen_value,
+            "reason": event.note or (event.data or {}).get("reason", ""),
+        }
+        for event in overrides.select_related("ticket", "actor").order_by("-at", "-pk")[:recent]
+    ]
+    decisions = totals["decisions"]
+    return {
+        "decisions": decisions,
+        "overridden": totals["overridden"],
+        "override_percent": round(100 * totals["overridden"] / decisions, 1) if decisions else None,
+        "raised": directions["raised"],
+        "lowered": directions["lowered"],
+        "by_person": by_person,
+        "recent": latest,
+    }

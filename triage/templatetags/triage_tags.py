@@ -1,0 +1,54 @@
+"""Template helpers of triage: a ticket's SLA explanation, and durations in words."""
+
+from django import template
+
+from triage.explain import explain, minutes_text
+
+register = template.Library()
+
+
+@register.simple_tag
+def sla_explanation(ticket):
+    """{% sla_explanation ticket as sla %}: the ticket's SLA timeline, computed from its events."""
+    return explain(ticket)
+
+
+@register.filter
+def minutes(value):
+    """2400 → "2,400 min (40 h)"."""
+    return minutes_text(value)
+
+
+@register.filter
+def duration(minutes_value):
+    """A short span for a board row: 95 → "1 h 35 min", 3000 → "2 d 2 h"."""
+    if minutes_value is None:
+        return ""
+    total = int(minutes_value)
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
+@register.filter
+def get_item(mapping, key):
+    """A dict value by a variable key (the recompute history's previous values)."""
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def overdue(value):
+    """-90 → "90 min (1 h 30 min)": how far past a target."""
+    return minutes_text(abs(value)) if value is not None else ""
+
+
+@register.filter
+def status_label(value):
+    """A ticket status value as people read it: "waiting_on_reporter" → "Waiting on reporter"."""
+    from tickets.models import Status
+
+    return Status(value).label if value in Status.values else value
