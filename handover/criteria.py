@@ -1,0 +1,888 @@
+"""Evaluating the exit gate: every criterion measured from live data or from its attestation.
+
+`gate_evaluate(programme=…, at=…)` returns a `Gate` with one `Result` per criterion. The
+shared figures (ticket aggregates, daily intake, telemetry, pack progress) are computed once
+per evaluation in a few set-based queries, so the dashboard costs the same number of queries
+whatever the volume of tickets or data points.
+
+Comparisons are exact: measured values are `Fraction`s and thresholds `Decimal`s, so
+"exactly 80.0% BAU share" or "a slope exactly at the tolerance" land on the right side.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from functools import cached_property
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Max, Min, Q
+from django.db.models.functions import TruncDate
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from handover.models import (
+    CriterionKind,
+    CriterionStatus,
+    ExitCriterion,
+    HandoverItem,
+    ItemStatus,
+)
+from hypercare.aggregates import cached_aggregate
+from hypercare.models import Programme
+from hypercare.roles import Team
+from tickets.models import OPEN_STATUSES, Severity, Ticket
+
+PASS, FAIL, NOT_MEASURABLE = CriterionStatus.PASS, CriterionStatus.FAIL, CriterionStatus.NOT_MEASURABLE
+
+# (kind, title, threshold, window_days, why): the defaults every new programme starts with.
+DEFAULT_CRITERIA: list[tuple[str, str, str | None, int | None, str]] = [
+    (CriterionKind.OPEN_SEV12, "Zero open Sev1 and Sev2 tickets", "0", None,
+     "Seed 000: no open critical or high defects. Leads may switch to seed 002's variant: zero Sev1 and an agreed cap on open Sev2."),
+    (CriterionKind.NEW_SEV12, "No new Sev1/Sev2 tickets for 3 days", None, 3,
+     "Seed 001: the defect rate has dropped: no new Sev1 or Sev2 for three days."),
+    (CriterionKind.VOLUME_TREND, "Ticket volume stable or falling over 10 days", "0", 10,
+     "Seed 000: a stabilised or downward trend in ticket volume over ten consecutive days."),
+    (CriterionKind.EXCEPTION_RATE, "Exception rate below 0.1% of transactions", "0.1", 7,
+     "Seed 000: exceptions below 0.1% of transaction volume."),
+    (CriterionKind.INTEGRATION_SUCCESS, "Integration success above 99.5%", "99.5", 7,
+     "Seed 000: integration transaction success rate exceeding 99.5%."),
+    (CriterionKind.GOVERNOR_LIMIT_ALERTS, "Zero governor-limit alerts", "0", 7,
+     "Seed 000: zero active governor-limit alerts."),
+    (CriterionKind.LOCK_CONTENTIONS, "Zero lock contentions", "0", 7,
+     "Seed 000: zero database lock contentions."),
+    (CriterionKind.BAU_COMANAGED, "BAU has co-managed the queue for 14 days", "14", None,
+     "Seed 000: the BAU desk co-managed the active queue for at least two weeks."),
+    (CriterionKind.BAU_SHARE, "BAU handles at least 80% of incoming volume", "80", 7,
+     "Seed 002: the customer support team handles 80%+ of incoming volume."),
+    (CriterionKind.MONTH_END_CLOSE, "First month-end close happened in hypercare and was clean", None, None,
+     "Seed 000: hypercare spans the first month-end close, when the platform first runs at full load."),
+    (CriterionKind.HANDOVER_PACK, "Handover pack complete", None, None,
+     "Seed 000: every document of the operational handover pack accepted by BAU."),
+    (CriterionKind.SLA_COMPLIANCE, "SLA compliance at or above 95%", "95", None,
+     "Seed 000: SLA targets met; the threshold is the leads' choice."),
+]  # fmt: skip
+
+# Kinds that use a threshold and/or a window, and the units their values are in.
+USES_THRESHOLD = frozenset(
+    {
+        CriterionKind.OPEN_SEV12,
+        CriterionKind.VOLUME_TREND,
+        CriterionKind.EXCEPTION_RATE,
+        CriterionKind.INTEGRATION_SUCCESS,
+        CriterionKind.GOVERNOR_LIMIT_ALERTS,
+        CriterionKind.LOCK_CONTENTIONS,
+        CriterionKind.BAU_COMANAGED,
+        CriterionKind.BAU_SHARE,
+        CriterionKind.SLA_COMPLIANCE,
+    }
+)
+USES_WINDOW = frozenset(
+    {
+        CriterionKind.NEW_SEV12,
+        CriterionKind.VOLUME_TREND,
+        CriterionKind.EXCEPTION_RATE,
+        CriterionKind.INTEGRATION_SUCCESS,
+        CriterionKind.GOVERNOR_LIMIT_ALERTS,
+        CriterionKind.LOCK_CONTENTIONS,
+        CriterionKind.BAU_SHARE,
+        CriterionKind.SLA_COMPLIANCE,
+    }
+)
+DEFAULT_WINDOWS = {kind: window for kind, _, _, window, _ in DEFAULT_CRITERIA}
+DEFAULT_THRESHOLDS = {kind: threshold for kind, _, threshold, _, _ in DEFAULT_CRITERIA}
+TELEMETRY_SLUGS = (
+    "exceptions",
+    "transactions",
+    "integration_success",
+    "integration_failure",
+    "governor_limit_alerts",
+    "lock_contentions",
+)
+
+
+@dataclass
+class Result:
+    """One criterion as measured at one instant."""
+
+    criterion: ExitCriterion
+    status: str
+    value: float | None
+    value_display: str
+    threshold_display: str
+    test: str
+    detail: str = ""
+    evidence_url: str = ""
+    evidence_label: str = ""
+    attestation: object = None
+    forecast: date | None = None
+    forecast_note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASS
+
+    @property
+    def status_label(self) -> str:
+        return CriterionStatus(self.status).label
+
+    def as_dict(self) -> dict:
+        """The frozen form of this result (sign-off snapshots, the API)."""
+        attestation = self.attestation
+        return {
+            "id": self.criterion.pk,
+            "kind": self.criterion.kind,
+            "title": self.criterion.title,
+            "status": self.status,
+            "value": self.value,
+            "value_display": self.value_display,
+            "threshold": None if self.criterion.threshold is None else str(self.criterion.threshold),
+            "threshold_display": self.threshold_display,
+            "window_days": self.criterion.window_days,
+            "test": self.test,
+            "detail": self.detail,
+            "evidence_url": self.evidence_url,
+            "attestation": None
+            if attestation is None
+            else {
+                "outcome": attestation.outcome,
+                "by": attestation.by.get_username(),
+                "by_name": attestation.by.get_full_name() or attestation.by.get_username(),
+                "at": attestation.at.isoformat(),
+                "note": attestation.note,
+                "evidence_url": attestation.evidence_url,
+                "evidence_file": attestation.evidence_name,
+            },
+        }
+
+
+@dataclass
+class Gate:
+    """The whole exit gate at one instant."""
+
+    programme: Programme
+    at: datetime
+    results: list[Result]
+    context: EvaluationContext = field(repr=False)
+
+    @property
+    def green(self) -> bool:
+        return bool(self.results) and all(result.passed for result in self.results)
+
+    @property
+    def failing(self) -> list[Result]:
+        return [result for result in self.results if not result.passed]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(CriterionStatus.values, 0)
+        for result in self.results:
+            counts[result.status] += 1
+        return counts
+
+    @cached_property
+    def forecast(self) -> tuple[date | None, str]:
+        """The date the gate turns green at the current rates, or None and why not."""
+        if self.green:
+            return self.context.today, "The gate is green now."
+        if not self.results:
+            return None, "There are no exit criteria."
+        blockers = [r for r in self.failing if r.forecast is None]
+        if blockers:
+            names = "; ".join(f"{r.criterion.title} ({r.forecast_note})" for r in blockers)
+            return None, f"No forecast: {names}."
+        latest = max(r.forecast for r in self.failing)
+        return latest, "The latest date any failing criterion is expected to pass at current rates."
+
+    def as_dict(self) -> dict:
+        forecast, note = self.forecast
+        return {
+            "programme": self.programme.slug,
+            "evaluated_at": self.at.isoformat(),
+            "green": self.green,
+            "forecast_green_on": forecast.isoformat() if forecast else None,
+            "forecast_note": note,
+            "criteria": [result.as_dict() for result in self.results],
+        }
+
+
+def _url(name: str, args, query: dict | None = None, fallback: str = "") -> str:
+    try:
+        url = reverse(name, args=args)
+    except NoReverseMatch:
+        return fallback
+    return f"{url}?{urlencode(query, doseq=True)}" if query else url
+
+
+def _number(value, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    rounded = round(float(value), digits)
+    if rounded == int(rounded):
+        return f"{int(rounded):,}"
+    return f"{rounded:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+def least_squares_slope(values: list[int]) -> Fraction:
+    """Slope of the least-squares line through (0, v0), (1, v1), …, exact."""
+    n = len(values)
+    if n < 2:
+        return Fraction(0)
+    mean_x = Fraction(n - 1, 2)
+    mean_y = Fraction(sum(values), n)
+    numerator = sum((Fraction(x) - mean_x) * (Fraction(y) - mean_y) for x, y in enumerate(values))
+    denominator = sum((Fraction(x) - mean_x) ** 2 for x in range(n))
+    return numerator / denominator
+
+
+class EvaluationContext:
+    """Figures several criteria share, each computed once per evaluation."""
+
+    def __init__(self, programme: Programme, at: datetime):
+        self.programme = programme
+        self.at = at
+        self.tz = ZoneInfo(programme.timezone)
+        self.today = at.astimezone(self.tz).date()
+
+    def day_start(self, day: date) -> datetime:
+        return datetime.combine(day, time.min, tzinfo=self.tz)
+
+    @property
+    def go_live_start(self) -> datetime:
+        return self.day_start(self.programme.go_live_date)
+
+    @cached_property
+    def tickets(self):
+        return Ticket.objects.filter(programme=self.programme, reported_at__lte=self.at)
+
+    @cached_property
+    def ticket_figures(self) -> dict:
+        """Open Sev1/Sev2, the newest Sev1/Sev2, the BAU team's first ticket, and 7-day rates: one query."""
+        open_q = Q(status__in=OPEN_STATUSES)
+        week_ago = self.at - timedelta(days=7)
+        high = Q(severity__lte=Severity.SEV2)
+        return cached_aggregate(
+            "gate-tickets",
+            self.programme.pk,
+            at=self.at,
+            compute=lambda: self._ticket_figures(open_q, week_ago, high),
+        )
+
+    def _ticket_figures(self, open_q, week_ago, high) -> dict:
+        return self.tickets.aggregate(
+            open_sev1=Count("pk", filter=open_q & Q(severity=Severity.SEV1)),
+            open_sev2=Count("pk", filter=open_q & Q(severity=Severity.SEV2)),
+            open_total=Count("pk", filter=open_q),
+            last_high=Max("reported_at", filter=high),
+            first_bau=Min("reported_at", filter=Q(team=Team.BAU)),
+            high_in_week=Count("pk", filter=high & Q(reported_at__gt=week_ago)),
+            high_done_in_week=Count(
+                "pk", filter=high & Q(resolved_at__gt=week_ago, resolved_at__lte=self.at)
+            ),
+            in_week=Count("pk", filter=Q(reported_at__gt=week_ago)),
+            done_in_week=Count("pk", filter=Q(resolved_at__gt=week_ago, resolved_at__lte=self.at)),
+        )
+
+    def daily_intake(self, first: date, last: date) -> list[int]:
+        """New tickets per local day from `first` to `last` inclusive, zero-filled."""
+        return cached_aggregate(
+            "gate-intake",
+            self.programme.pk,
+            first,
+            last,
+            at=self.at,
+            compute=lambda: self._daily_intake(first, last),
+        )
+
+    def _daily_intake(self, first: date, last: date) -> list[int]:
+        rows = (
+            Ticket.objects.filter(
+                programme=self.programme,
+                reported_at__gte=self.day_start(first),
+                reported_at__lt=self.day_start(last + timedelta(days=1)),
+            )
+            .annotate(day=TruncDate("reported_at", tzinfo=self.tz))
+            .order_by()
+            .values("day")
+            .annotate(n=Count("pk"))
+        )
+        counts = {row["day"]: row["n"] for row in rows}
+        return [counts.get(first + timedelta(days=i), 0) for i in range((last - first).days + 1)]
+
+    def telemetry(self, window: int) -> tuple[date, date, dict[str, dict[date, float]]]:
+        """Daily totals of the standard telemetry series over the `window` complete days ending yesterday."""
+        last = self.today - timedelta(days=1)
+        first = max(self.today - timedelta(days=window), self.programme.go_live_date)
+        lines = self._telemetry_lines
+        return (
+            first,
+            last,
+            {
+                slug: {day: value for day, value in days.items() if first <= day <= last}
+                for slug, days in lines.items()
+            },
+        )
+
+    # Days of telemetry read at once; gate_evaluate widens it to the widest criterion window.
+    telemetry_span = 31
+
+    @cached_property
+    def _telemetry_lines(self) -> dict[str, dict[date, float]]:
+        # One read covers every telemetry criterion: the widest window any of them uses.
+        last = self.today - timedelta(days=1)
+        first = self.today - timedelta(days=self.telemetry_span)
+        return cached_aggregate(
+            "gate-telemetry",
+            self.programme.pk,
+            first,
+            last,
+            at=self.at,
+            compute=lambda: telemetry_totals(self.programme, TELEMETRY_SLUGS, first, last),
+        )
+
+    @cached_property
+    def pack(self) -> dict:
+        """The handover pack's progress: one query."""
+        figures = HandoverItem.objects.filter(programme=self.programme).aggregate(
+            total=Count("pk"),
+            **{status: Count("pk", filter=Q(status=status)) for status in ItemStatus.values},
+            last_due=Max("due_date", filter=~Q(status=ItemStatus.ACCEPTED)),
+            undated=Count("pk", filter=~Q(status=ItemStatus.ACCEPTED) & Q(due_date__isnull=True)),
+        )
+        figures["percent"] = round(100 * figures["accepted"] / figures["total"]) if figures["total"] else 0
+        return figures
+
+
+def telemetry_totals(programme, slugs, first: date, last: date) -> dict[str, dict[date, float]]:
+    """Daily totals per series slug over [first, last], through the metrics app's roll-up."""
+    from metrics.models import MetricSeries
+
+    series = list(MetricSeries.objects.filter(programme=programme, slug__in=list(slugs)))
+    if not series:
+        return {}
+    try:
+        from metrics.telemetry import rollup
+    except ImportError:  # pragma: no cover - the metrics app provides it
+        rollup = None
+    if rollup is not None:
+        lines = rollup(series, first, last)
+        return {s.slug: lines.get((s.pk, ""), {}) for s in series}
+    from django.db.models import Sum
+
+    from metrics.models import DataPoint
+
+    rows = (
+        DataPoint.objects.filter(
+            series__in=series, date__gte=first, date__lte=last, business_unit="", geography="", object=""
+        )
+        .values("series__slug", "date")
+        .annotate(total=Sum("value"))
+    )
+    out: dict[str, dict[date, float]] = {s.slug: {} for s in series}
+    for row in rows:
+        out[row["series__slug"]][row["date"]] = row["total"]
+    return out
+
+
+def sla_figures(programme, *, start: datetime | None, end: datetime) -> dict[str, int]:
+    """Met / breached / open tickets (all severities) whose SLA clock started in [start, end), judged at `end`.
+
+    The triage app's `sla_compliance` is the one definition (breached: a target missed or a due
+    instant passed on a running clock; met: done without a breach). Without it, the ticket's own
+    breach flags are counted the same way.
+    """
+    try:
+        from triage.services import sla_compliance
+    except ImportError:  # pragma: no cover - the triage app provides it
+        sla_compliance = None
+    if sla_compliance is not None:
+        overall = sla_compliance(programme, start=start, end=end, at=end)["overall"]
+        return {key: int(overall.get(key) or 0) for key in ("met", "breached", "open")}
+    tickets = Ticket.objects.filter(programme=programme, reported_at__lte=end)
+    if start is not None:
+        tickets = tickets.filter(reported_at__gte=start)
+    breached = Q(response_breached=True) | Q(resolution_breached=True)
+    done = Q(resolved_at__isnull=False) | Q(closed_at__isnull=False)
+    return tickets.aggregate(
+        met=Count("pk", filter=done & ~breached),
+        breached=Count("pk", filter=breached),
+        open=Count("pk", filter=~done & ~breached),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# One evaluator per kind
+
+
+def _threshold(criterion: ExitCriterion) -> Decimal:
+    if criterion.threshold is not None:
+        return Decimal(criterion.threshold)
+    default = DEFAULT_THRESHOLDS.get(criterion.kind)
+    return Decimal(default or "0")
+
+
+def _window(criterion: ExitCriterion) -> int:
+    return criterion.window_days or DEFAULT_WINDOWS.get(criterion.kind) or 7
+
+
+def _tickets_url(programme, **query) -> str:
+    """The ticket queue, filtered (every ticket of the programme, not one person's queue)."""
+    fallback = _url("hypercare:programme", [programme.slug])
+    return _url("tickets:queue", [programme.slug], {"view": "all", **query}, fallback=fallback)
+
+
+def _chart_url(programme, kpi: str) -> str:
+    """The metrics app's chart of one scorecard KPI (its evidence page)."""
+    fallback = _url(
+        "metrics:scorecard", [programme.slug], fallback=_url("handover:exit_gate", [programme.slug])
+    )
+    return _url("metrics:kpi", [programme.slug, kpi], fallback=fallback)
+
+
+def _open_sev12(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    cap = int(_threshold(c))
+    figures = ctx.ticket_figures
+    sev1, sev2 = figures["open_sev1"], figures["open_sev2"]
+    variant = "seed 000: zero open Sev2" if cap == 0 else f"seed 002: open Sev2 under a cap of {cap}"
+    threshold = "0 open Sev1 and 0 open Sev2" if cap == 0 else f"0 open Sev1 and at most {cap} open Sev2"
+    status = PASS if sev1 == 0 and sev2 <= cap else FAIL
+    result = Result(
+        c,
+        status,
+        float(sev1 + sev2),
+        f"{sev1} open Sev1, {sev2} open Sev2",
+        threshold,
+        f"Tickets of severity 1 or 2 in an open status (new, triaged, in progress, waiting on reporter) "
+        f"are counted now: passes with no Sev1 and at most {cap} Sev2 ({variant}).",
+        evidence_url=_tickets_url(ctx.programme, status="open", sort="severity"),
+        evidence_label="Open Sev1/Sev2 tickets",
+    )
+    if status == FAIL:
+        excess = sev1 + max(0, sev2 - cap)
+        rate = Fraction(figures["high_done_in_week"] - figures["high_in_week"], 7)
+        if rate > 0:
+            result.forecast = ctx.today + timedelta(days=math.ceil(excess / rate))
+            result.forecast_note = f"burning down {float(rate):.1f} Sev1/Sev2 a day"
+        else:
+            result.forecast_note = "the Sev1/Sev2 backlog is not burning down"
+    return result
+
+
+def _new_sev12(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    days = _window(c)
+    span = timedelta(days=days)
+    since = ctx.at - span
+    last = ctx.ticket_figures["last_high"]
+    test = (
+        f"No ticket of severity 1 or 2 reported in the {days * 24} hours before the evaluation "
+        f"(reported after {timezone.localtime(since, ctx.tz):%d %b %Y %H:%M} {ctx.programme.timezone})."
+    )
+    threshold = f"0 new in the last {days} days"
+    evidence = _tickets_url(ctx.programme, status="any", sort="severity")
+    if ctx.at - ctx.go_live_start < span:
+        return Result(
+            c,
+            NOT_MEASURABLE,
+            None,
+            "hypercare is younger than the window",
+            threshold,
+            test,
+            evidence_url=evidence,
+            evidence_label="Tickets by severity",
+            forecast=(ctx.go_live_start + span).astimezone(ctx.tz).date(),
+            forecast_note="the window has not elapsed since go-live",
+        )
+    recent = last is not None and last >= since
+    value = ctx.at - last if last else None
+    if last is None:
+        shown = "none since go-live"
+    else:
+        hours = int(value.total_seconds() // 3600)
+        shown = f"last one {hours} hours ago"
+    result = Result(
+        c,
+        FAIL if recent else PASS,
+        round(value.total_seconds() / 3600, 1) if value else None,
+        shown,
+        threshold,
+        test,
+        evidence_url=evidence,
+        evidence_label="Tickets by severity",
+    )
+    if recent:
+        result.forecast = (last + span).astimezone(ctx.tz).date()
+        result.forecast_note = "if no new Sev1/Sev2 is reported"
+    return result
+
+
+def _volume_trend(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    days = _window(c)
+    tolerance = _threshold(c)
+    last = ctx.today - timedelta(days=1)
+    first = ctx.today - timedelta(days=days)
+    test = (
+        f"Least-squares slope of the daily count of new tickets over the last {days} complete days "
+        f"({first:%d %b} to {last:%d %b}, {ctx.programme.timezone}; a day without tickets counts as 0) "
+        f"must be at most {_number(tolerance, 3)} tickets per day, per day."
+    )
+    threshold = f"slope ≤ {_number(tolerance, 3)} tickets/day per day"
+    evidence = _tickets_url(ctx.programme, status="any", sort="-reported")
+    if first < ctx.programme.go_live_date:
+        return Result(
+            c,
+            NOT_MEASURABLE,
+            None,
+            f"fewer than {days} complete days since go-live",
+            threshold,
+            test,
+            evidence_url=evidence,
+            evidence_label="Tickets, newest first",
+            forecast=ctx.programme.go_live_date + timedelta(days=days),
+            forecast_note=f"{days} complete days after go-live",
+        )
+    intake = ctx.daily_intake(first, last)
+    slope = least_squares_slope(intake)
+    result = Result(
+        c,
+        PASS if slope <= Fraction(tolerance) else FAIL,
+        float(slope),
+        f"slope {float(slope):+.3f} (daily intake {', '.join(map(str, intake))})",
+        threshold,
+        test,
+        evidence_url=evidence,
+        evidence_label="Tickets, newest first",
+    )
+    if result.status == FAIL:
+        result.forecast_note = "intake is still rising"
+    return result
+
+
+def _telemetry_window(c: ExitCriterion, ctx: EvaluationContext):
+    days = _window(c)
+    first, last, lines = ctx.telemetry(days)
+    return days, first, last, lines
+
+
+def _sum(lines: dict, slug: str) -> float | None:
+    days = lines.get(slug) or {}
+    return sum(days.values()) if days else None
+
+
+def _exception_rate(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    days, first, last, lines = _telemetry_window(c, ctx)
+    limit = _threshold(c)
+    exceptions, transactions = _sum(lines, "exceptions"), _sum(lines, "transactions")
+    test = (
+        f"Sum of the daily 'exceptions' totals divided by the sum of the daily 'transactions' totals "
+        f"over the {days} complete days ending yesterday, as a percentage, must be below {_number(limit, 3)}%."
+    )
+    threshold = f"< {_number(limit, 3)}% of transactions"
+    evidence = _chart_url(ctx.programme, "exception_rate")
+    if exceptions is None or not transactions:
+        return Result(
+            c, NOT_MEASURABLE, None, "no exception or transaction data in the window", threshold, test,
+            evidence_url=evidence, evidence_label="Exceptions chart", forecast_note="no telemetry yet",
+        )  # fmt: skip
+    rate = Fraction(exceptions) / Fraction(transactions) * 100
+    return Result(
+        c,
+        PASS if rate < Fraction(limit) else FAIL,
+        float(rate),
+        f"{float(rate):.3f}% ({_number(exceptions, 0)} of {_number(transactions, 0)})",
+        threshold,
+        test,
+        evidence_url=evidence,
+        evidence_label="Exceptions chart",
+        forecast_note="telemetry has no trend to extrapolate",
+    )
+
+
+def _integration_success(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    days, first, last, lines = _telemetry_window(c, ctx)
+    limit = _threshold(c)
+    ok, failed = _sum(lines, "integration_success"), _sum(lines, "integration_failure")
+    test = (
+        f"Succeeded integration calls divided by succeeded plus failed calls over the {days} complete days "
+        f"ending yesterday, as a percentage, must be above {_number(limit, 3)}%."
+    )
+    threshold = f"> {_number(limit, 3)}%"
+    evidence = _chart_url(ctx.programme, "integration_success_rate")
+    if ok is None or failed is None or not (ok + failed):
+        return Result(
+            c, NOT_MEASURABLE, None, "no integration data in the window", threshold, test,
+            evidence_url=evidence, evidence_label="Integration chart", forecast_note="no telemetry yet",
+        )  # fmt: skip
+    rate = Fraction(ok) / (Fraction(ok) + Fraction(failed)) * 100
+    return Result(
+        c,
+        PASS if rate > Fraction(limit) else FAIL,
+        float(rate),
+        f"{float(rate):.3f}% ({_number(ok, 0)} ok, {_number(failed, 0)} failed)",
+        threshold,
+        test,
+        evidence_url=evidence,
+        evidence_label="Integration chart",
+        forecast_note="telemetry has no trend to extrapolate",
+    )
+
+
+def _zero_count(slug: str, label: str) -> Callable[[ExitCriterion, EvaluationContext], Result]:
+    def evaluate(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+        days, first, last, lines = _telemetry_window(c, ctx)
+        allowed = _threshold(c)
+        total = _sum(lines, slug)
+        test = (
+            f"Sum of the daily '{slug}' totals over the {days} complete days ending yesterday "
+            f"must be at most {_number(allowed, 0)}."
+        )
+        threshold = f"≤ {_number(allowed, 0)} in {days} days"
+        evidence = _chart_url(ctx.programme, slug)
+        if total is None:
+            return Result(
+                c, NOT_MEASURABLE, None, f"no {label} data in the window", threshold, test,
+                evidence_url=evidence, evidence_label=f"{label.capitalize()} chart", forecast_note="no telemetry yet",
+            )  # fmt: skip
+        passed = Fraction(total) <= Fraction(allowed)
+        result = Result(
+            c,
+            PASS if passed else FAIL,
+            float(total),
+            f"{_number(total, 0)} {label}",
+            threshold,
+            test,
+            evidence_url=evidence,
+            evidence_label=f"{label.capitalize()} chart",
+        )
+        if not passed:
+            # If none come any more, the window slides past the last day that had some.
+            latest = max(day for day, value in lines[slug].items() if value)
+            result.forecast = latest + timedelta(days=days + 1)
+            result.forecast_note = f"if no new {label} are raised"
+        return result
+
+    return evaluate
+
+
+def _bau_comanaged(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    needed = _threshold(c)
+    first = ctx.ticket_figures["first_bau"]
+    test = (
+        "Whole days from the report time of the first ticket handled by the BAU team (a ticket whose "
+        f"handling team is BAU) to now must be at least {_number(needed, 0)}."
+    )
+    threshold = f"≥ {_number(needed, 0)} days"
+    evidence = _chart_url(ctx.programme, "bau_share")
+    if first is None:
+        return Result(
+            c, NOT_MEASURABLE, None, "the BAU team has handled no ticket yet", threshold, test,
+            evidence_url=evidence, evidence_label="BAU share chart",
+            forecast_note="the BAU team has not started co-managing",
+        )  # fmt: skip
+    days = (ctx.at - first) // timedelta(days=1)
+    result = Result(
+        c,
+        PASS if days >= needed else FAIL,
+        float(days),
+        f"{days} days (since {timezone.localtime(first, ctx.tz):%d %b %Y})",
+        threshold,
+        test,
+        evidence_url=evidence,
+        evidence_label="BAU share chart",
+    )
+    if result.status == FAIL:
+        result.forecast = (first + timedelta(days=int(math.ceil(needed)))).astimezone(ctx.tz).date()
+        result.forecast_note = "as the days pass"
+    return result
+
+
+def _bau_share(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    days = _window(c)
+    needed = _threshold(c)
+    since = ctx.at - timedelta(days=days)
+    figures = cached_aggregate(
+        "gate-bau-share",
+        ctx.programme.pk,
+        days,
+        at=ctx.at,
+        compute=lambda: ctx.tickets.filter(reported_at__gt=since).aggregate(
+            handled=Count("pk", filter=~Q(team="")), bau=Count("pk", filter=Q(team=Team.BAU))
+        ),
+    )
+    test = (
+        f"Of the tickets reported in the last {days} days that a team has picked up, the share whose handling "
+        f"team is BAU must be at least {_number(needed)}%."
+    )
+    threshold = f"≥ {_number(needed)}% of incoming"
+    evidence = _chart_url(ctx.programme, "bau_share")
+    if not figures["handled"]:
+        return Result(
+            c, NOT_MEASURABLE, None, f"no ticket picked up in the last {days} days", threshold, test,
+            evidence_url=evidence, evidence_label="BAU share chart", forecast_note="no recent tickets",
+        )  # fmt: skip
+    share = Fraction(figures["bau"] * 100, figures["handled"])
+    return Result(
+        c,
+        PASS if share >= Fraction(needed) else FAIL,
+        float(share),
+        f"{float(share):.1f}% ({figures['bau']} of {figures['handled']})",
+        threshold,
+        test,
+        evidence_url=evidence,
+        evidence_label="BAU share chart",
+        forecast_note="the BAU share has no trend to extrapolate",
+    )
+
+
+def _attested(c: ExitCriterion, ctx: EvaluationContext, *, threshold: str, test: str) -> Result:
+    attestation = c.latest_attestation
+    attest_page = _url("handover:criterion_attest", [ctx.programme.slug, c.pk])
+    if attestation is None:
+        return Result(
+            c, NOT_MEASURABLE, None, "not attested yet", threshold, test,
+            evidence_url=attest_page, evidence_label="Attestations", forecast_note="awaiting an attestation",
+        )  # fmt: skip
+    evidence = attestation.evidence_url
+    if not evidence and attestation.evidence_file:
+        evidence = _url("handover:attestation_evidence", [ctx.programme.slug, attestation.pk])
+    by = attestation.by.get_full_name() or attestation.by.get_username()
+    return Result(
+        c,
+        PASS if attestation.outcome == "pass" else FAIL,
+        None,
+        f"{attestation.get_outcome_display()} by {by} on {timezone.localtime(attestation.at, ctx.tz):%d %b %Y}",
+        threshold,
+        test,
+        detail=attestation.note,
+        evidence_url=evidence or attest_page,
+        evidence_label="Attestation evidence",
+        attestation=attestation,
+        forecast_note="attested as not met",
+    )
+
+
+def _month_end_close(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    close = ctx.programme.first_month_end_close
+    go_live = ctx.programme.go_live_date
+    threshold = "happened in hypercare and attested clean"
+    test = (
+        f"The first month-end close ({close:%d %b %Y}) must fall on or after go-live ({go_live:%d %b %Y}) and be "
+        "in the past, and a lead or the operational owner must attest that it ran clean."
+    )
+    if close < go_live:
+        return Result(
+            c, FAIL, None, "the first month-end close date is before go-live", threshold, test,
+            forecast_note="correct the programme's first month-end close",
+        )  # fmt: skip
+    if ctx.today <= close:
+        return Result(
+            c, NOT_MEASURABLE, None, f"not yet: due on {close:%d %b %Y}", threshold, test,
+            forecast=close + timedelta(days=1), forecast_note="once it has happened and is attested",
+        )  # fmt: skip
+    return _attested(c, ctx, threshold=threshold, test=test)
+
+
+def _handover_pack(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    pack = ctx.pack
+    total, accepted = pack["total"], pack["accepted"]
+    result = Result(
+        c,
+        PASS if total and accepted == total else (NOT_MEASURABLE if not total else FAIL),
+        float(pack["percent"]),
+        f"{accepted} of {total} items accepted",
+        "every item accepted",
+        "Every item of the handover pack checklist must be accepted by the operational owner or a BAU lead.",
+        evidence_url=_url("handover:pack", [ctx.programme.slug]),
+        evidence_label="Handover pack",
+    )
+    if result.status != PASS:
+        if total and not pack["undated"] and pack["last_due"]:
+            result.forecast = max(pack["last_due"], ctx.today)
+            result.forecast_note = "by the latest due date of the outstanding items"
+        else:
+            result.forecast_note = "an outstanding item has no due date"
+    return result
+
+
+def _sla_compliance(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    needed = _threshold(c)
+    start = ctx.at - timedelta(days=c.window_days) if c.window_days else None
+    figures = cached_aggregate(
+        "gate-sla",
+        ctx.programme.pk,
+        c.window_days,
+        at=ctx.at,
+        compute=lambda: sla_figures(ctx.programme, start=start, end=ctx.at),
+    )
+    judged = figures["met"] + figures["breached"]
+    scope = f"in the last {c.window_days} days" if c.window_days else "since go-live"
+    test = (
+        f"Of the tickets whose SLA clock started {scope} and whose SLA is decided (done without a breach, or "
+        f"a response or resolution target missed), the share met must be at least {_number(needed)}%."
+    )
+    threshold = f"≥ {_number(needed)}% met"
+    evidence = _chart_url(ctx.programme, "sla_resolution_compliance")
+    if not judged:
+        return Result(
+            c, NOT_MEASURABLE, None, "no ticket with a decided SLA yet", threshold, test,
+            evidence_url=evidence, evidence_label="SLA compliance chart", forecast_note="no decided SLA yet",
+        )  # fmt: skip
+    share = Fraction(figures["met"] * 100, judged)
+    return Result(
+        c,
+        PASS if share >= Fraction(needed) else FAIL,
+        float(share),
+        f"{float(share):.1f}% ({figures['met']} met, {figures['breached']} breached)",
+        threshold,
+        test,
+        evidence_url=evidence,
+        evidence_label="SLA compliance chart",
+        forecast_note="SLA compliance has no trend to extrapolate",
+    )
+
+
+def _attestation(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    return _attested(
+        c,
+        ctx,
+        threshold="attested as met",
+        test=c.description or "A person attests that it is met, with evidence.",
+    )
+
+
+EVALUATORS: dict[str, Callable[[ExitCriterion, EvaluationContext], Result]] = {
+    CriterionKind.OPEN_SEV12: _open_sev12,
+    CriterionKind.NEW_SEV12: _new_sev12,
+    CriterionKind.VOLUME_TREND: _volume_trend,
+    CriterionKind.EXCEPTION_RATE: _exception_rate,
+    CriterionKind.INTEGRATION_SUCCESS: _integration_success,
+    CriterionKind.GOVERNOR_LIMIT_ALERTS: _zero_count("governor_limit_alerts", "governor-limit alerts"),
+    CriterionKind.LOCK_CONTENTIONS: _zero_count("lock_contentions", "lock contentions"),
+    CriterionKind.BAU_COMANAGED: _bau_comanaged,
+    CriterionKind.BAU_SHARE: _bau_share,
+    CriterionKind.MONTH_END_CLOSE: _month_end_close,
+    CriterionKind.HANDOVER_PACK: _handover_pack,
+    CriterionKind.SLA_COMPLIANCE: _sla_compliance,
+    CriterionKind.ATTESTATION: _attestation,
+}
+
+
+def criterion_evaluate(criterion: ExitCriterion, *, context: EvaluationContext) -> Result:
+    """Measure one criterion."""
+    return EVALUATORS[criterion.kind](criterion, context)
+
+
+def gate_evaluate(*, programme: Programme, at: datetime | None = None, criteria=None) -> Gate:
+    """Every exit criterion of the programme measured at `at` (now by default)."""
+    at = at or timezone.now()
+    context = EvaluationContext(programme, at)
+    if criteria is None:
+        criteria = list(ExitCriterion.objects.of(programme).with_latest_attestation())
+    windows = [_window(c) for c in criteria if c.kind in USES_WINDOW]
+    context.telemetry_span = max([31, *[w + 1 for w in windows]])
+    results = [criterion_evaluate(criterion, context=context) for criterion in criteria]
+    return Gate(programme, at, results, context)

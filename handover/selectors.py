@@ -1,0 +1,165 @@
+"""Reads the handover pages share: KT phases with the BAU team's measured share, runbook candidates,
+the hypercare clock and the state of the sign-offs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q
+
+from handover.models import PHASE_ORDER, KtPhase, PhaseKind, SignOff
+from hypercare.aggregates import cached_aggregate
+from hypercare.models import Programme
+from hypercare.roles import SIGNATORIES, Role, Team
+from tickets.models import DONE_STATUSES, KnownIssue, Ticket
+
+
+@dataclass
+class PhaseRow:
+    phase: KtPhase
+    ends_on: date | None
+    is_current: bool
+    is_past: bool
+    tickets: int
+    bau: int
+
+    @property
+    def bau_share(self) -> float | None:
+        """Percent of the phase's tickets (picked up by a team) that the BAU team handled."""
+        return round(100 * self.bau / self.tickets, 1) if self.tickets else None
+
+
+def current_phase(programme: Programme, *, today: date) -> KtPhase | None:
+    phases = [p for p in KtPhase.objects.filter(programme=programme) if p.starts_on <= today]
+    return max(phases, key=lambda p: (p.starts_on, PHASE_ORDER[p.phase])) if phases else None
+
+
+def kt_rows(programme: Programme, *, today: date) -> list[PhaseRow]:
+    """Each KT phase with its dates and how much of the work the BAU team did in it: two queries."""
+    phases = sorted(
+        KtPhase.objects.filter(programme=programme), key=lambda p: (p.starts_on, PHASE_ORDER[p.phase])
+    )
+    tz = ZoneInfo(programme.timezone)
+
+    def start(day: date) -> datetime:
+        return datetime.combine(day, time.min, tzinfo=tz)
+
+    bounds = []
+    for index, phase in enumerate(phases):
+        following = phases[index + 1].starts_on if index + 1 < len(phases) else None
+        bounds.append((phase, following))
+    aggregates = {}
+    for index, (phase, following) in enumerate(bounds):
+        window = Q(reported_at__gte=start(phase.starts_on)) & ~Q(team="")
+        if following is not None:
+            window &= Q(reported_at__lt=start(following))
+        aggregates[f"t{index}"] = Count("pk", filter=window)
+        aggregates[f"b{index}"] = Count("pk", filter=window & Q(team=Team.BAU))
+    figures = (
+        cached_aggregate(
+            "kt-phases",
+            programme.pk,
+            *(f"{phase.pk}@{phase.starts_on}" for phase in phases),
+            compute=lambda: Ticket.objects.filter(programme=programme).aggregate(**aggregates),
+        )
+        if aggregates
+        else {}
+    )
+    current = current_phase_of(phases, today)
+    rows = []
+    for index, (phase, following) in enumerate(bounds):
+        rows.append(
+            PhaseRow(
+                phase=phase,
+                ends_on=following - timedelta(days=1) if following else None,
+                is_current=current is not None and phase.pk == current.pk,
+                is_past=following is not None and following <= today,
+                tickets=figures.get(f"t{index}", 0),
+                bau=figures.get(f"b{index}", 0),
+            )
+        )
+    return rows
+
+
+def current_phase_of(phases: list[KtPhase], today: date) -> KtPhase | None:
+    started = [p for p in phases if p.starts_on <= today]
+    return started[-1] if started else None
+
+
+@dataclass
+class Clock:
+    days_in: int
+    days_planned: int
+
+    @property
+    def overrun(self) -> int:
+        return max(0, self.days_in - self.days_planned)
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.days_in / self.days_planned)) if self.days_planned else 100
+
+
+def hypercare_clock(programme: Programme, *, today: date) -> Clock:
+    """Days in hypercare so far against the days planned (go-live to planned exit)."""
+    return Clock(
+        days_in=max(0, (today - programme.go_live_date).days),
+        days_planned=(programme.planned_exit_date - programme.go_live_date).days,
+    )
+
+
+def runbook_candidates(programme: Programme, *, limit: int = 20):
+    """Recurring problems worth a runbook: known issues with resolved tickets, and resolved tickets
+    that share a process and category without a known issue. Two queries."""
+    known = list(
+        KnownIssue.objects.filter(programme=programme)
+        .annotate(
+            resolved=Count(
+                "tickets", filter=Q(tickets__status__in=DONE_STATUSES) & ~Q(tickets__resolution="")
+            ),
+            drafted=Count("runbooks", distinct=True),
+        )
+        .filter(resolved__gt=0)
+        .order_by("-resolved", "title")[:limit]
+    )
+    groups = list(
+        Ticket.objects.filter(programme=programme, known_issue__isnull=True, status__in=DONE_STATUSES)
+        .exclude(resolution="")
+        .exclude(process="")
+        .values("process", "category")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .order_by("-n", "process")[:limit]
+    )
+    return known, groups
+
+
+@dataclass
+class SignatoryState:
+    membership: object
+    sign_off: SignOff | None
+
+    @property
+    def signed(self) -> bool:
+        return self.sign_off is not None
+
+
+def signatory_states(programme: Programme, sign_offs: list[SignOff]) -> list[SignatoryState]:
+    """Every required signatory and their standing sign-off, if any (from the already-loaded list)."""
+    from hypercare.models import Membership
+
+    revoked = {s.revokes_id for s in sign_offs if s.revokes_id}
+    standing = {s.signatory_id: s for s in sign_offs if s.kind == "sign_off" and s.pk not in revoked}
+    members = [
+        m
+        for m in Membership.objects.active().filter(programme=programme).select_related("user")
+        if set(m.roles) & SIGNATORIES
+    ]
+    members.sort(key=lambda m: (Role.SPONSOR not in m.roles, m.user.get_username()))
+    return [SignatoryState(m, standing.get(m.user_id)) for m in members]
+
+
+def phase_label(value: str | None) -> str:
+    return PhaseKind(value).label if value in PhaseKind.values else "—"

@@ -1,0 +1,111 @@
+"""Shapes of the exit-gate and sign-off API. No rules here: the services hold them."""
+
+from rest_framework import serializers
+
+from handover.models import CriterionKind, CriterionStatus, SignOff, SignOffKind
+from handover.services import signoff_verify
+
+
+class AttestationSnapshotSerializer(serializers.Serializer):
+    outcome = serializers.CharField()
+    by = serializers.CharField(help_text="Username of the attester.")
+    by_name = serializers.CharField()
+    at = serializers.DateTimeField()
+    note = serializers.CharField()
+    evidence_url = serializers.CharField(allow_blank=True)
+    evidence_file = serializers.CharField(allow_blank=True, help_text="Name of the uploaded evidence file.")
+
+
+class CriterionResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=CriterionKind.choices)
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=CriterionStatus.choices)
+    value = serializers.FloatField(allow_null=True, help_text="The measured value (null: not measurable).")
+    value_display = serializers.CharField()
+    threshold = serializers.CharField(
+        allow_null=True, help_text="The criterion's threshold as a decimal string."
+    )
+    threshold_display = serializers.CharField()
+    window_days = serializers.IntegerField(allow_null=True)
+    test = serializers.CharField(help_text="The exact rule the value is tested against.")
+    detail = serializers.CharField(allow_blank=True)
+    evidence_url = serializers.CharField(allow_blank=True)
+    attestation = AttestationSnapshotSerializer(allow_null=True)
+
+
+class PackProgressSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    draft = serializers.IntegerField()
+    missing = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    percent = serializers.IntegerField()
+
+
+class ExitGateSerializer(serializers.Serializer):
+    programme = serializers.CharField()
+    evaluated_at = serializers.DateTimeField()
+    green = serializers.BooleanField(help_text="True only when every criterion passes.")
+    forecast_green_on = serializers.DateField(allow_null=True)
+    forecast_note = serializers.CharField()
+    kt_phase = serializers.CharField(allow_null=True)
+    days_in_hypercare = serializers.IntegerField()
+    days_planned = serializers.IntegerField()
+    pack = PackProgressSerializer()
+    criteria = CriterionResultSerializer(many=True)
+
+
+class SignOffSerializer(serializers.ModelSerializer):
+    signatory = serializers.CharField(source="signatory.username", read_only=True)
+    signatory_name = serializers.SerializerMethodField()
+    revoked = serializers.SerializerMethodField()
+    hash_verified = serializers.SerializerMethodField()
+    revokes = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = SignOff
+        fields = [
+            "id",
+            "kind",
+            "signatory",
+            "signatory_name",
+            "role",
+            "signed_at",
+            "ip_address",
+            "gate_green",
+            "justifications",
+            "revokes",
+            "revoked",
+            "reason",
+            "content_hash",
+            "hash_verified",
+            "snapshot",
+        ]
+        read_only_fields = fields
+
+    def get_signatory_name(self, obj) -> str:
+        return obj.signatory.get_full_name() or obj.signatory.get_username()
+
+    def get_revoked(self, obj) -> bool:
+        return obj.kind == SignOffKind.SIGN_OFF and obj.is_revoked
+
+    def get_hash_verified(self, obj) -> bool:
+        return signoff_verify(obj)
+
+
+class SignOffCreateSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        write_only=True, style={"input_type": "password"}, help_text="Your password, asked again to sign."
+    )
+    justifications = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text='While the gate is not green: {"<criterion id>": "why you sign anyway"} for every failing criterion.',
+    )
+
+
+class SignOffRevokeSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    reason = serializers.CharField(help_text="Why the sign-off is revoked.")

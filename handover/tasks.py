@@ -1,0 +1,25 @@
+"""Celery tasks of the handover app: thin, taking ids, calling services."""
+
+from celery import shared_task
+
+from handover import services
+from hypercare.models import Programme, ProgrammeStatus
+
+
+@shared_task(acks_late=True)  # safe to run twice: the notification is keyed once per programme
+def exit_gate_watch_task() -> int:
+    """Tell leads and signatories once when a programme's exit gate turns green."""
+    green = 0
+    for programme_id in Programme.objects.filter(
+        status__in=[ProgrammeStatus.ACTIVE, ProgrammeStatus.EXIT_REVIEW]
+    ).values_list("pk", flat=True):
+        green += exit_gate_check_task(programme_id)
+    return green
+
+
+@shared_task(acks_late=True)
+def exit_gate_check_task(programme_id: int) -> int:
+    programme = Programme.objects.filter(pk=programme_id).first()
+    if programme is None:
+        return 0
+    return int(services.gate_green_notify(programme=programme))

@@ -1,0 +1,85 @@
+"""The exit-gate dashboard and API cost the same number of queries whatever the volume of data."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from handover.models import HandoverItem
+from tests.handover.factories import telemetry, ticket
+
+pytestmark = pytest.mark.django_db
+
+# 19 today: session, user, membership; criteria, their attestations; ticket figures, daily intake,
+# telemetry series and roll-up, BAU share, pack progress, SLA compliance (triage: by severity, by
+# tier); sign-offs, KT phases and their figures, signatories; the navigation's memberships and
+# unread notifications. A little headroom for the shared navigation.
+DASHBOARD_BUDGET = 22
+
+
+def load(programme, n: int) -> None:
+    now = timezone.now()
+    for i in range(n):
+        ticket(programme, reported_at=now - timedelta(days=i % 12, hours=i), severity=1 + i % 4,
+               team=["bau", "project", ""][i % 3], status=["new", "resolved", "in_progress"][i % 3])  # fmt: skip
+    days = [now.date() - timedelta(days=d) for d in range(1, 9)]
+    for slug in ("transactions", "exceptions", "governor_limit_alerts", "lock_contentions"):
+        telemetry(programme, slug, dict.fromkeys(days, 10 + n))
+    for item in HandoverItem.objects.of(programme)[: n % 7]:
+        HandoverItem.objects.filter(pk=item.pk).update(status="accepted")
+
+
+def count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_dashboard_costs_the_same_queries_for_3_or_60_tickets(client, lead, programme):
+    client.force_login(lead.user)
+    url = reverse("handover:exit_gate", args=[programme.slug])
+    load(programme, 3)
+    small = count(client, url)
+    load(programme, 60)
+    assert count(client, url) == small <= DASHBOARD_BUDGET
+
+
+def test_the_exit_gate_api_costs_the_same_queries_for_3_or_60_tickets(lead, programme):
+    api = lead.api()
+    load(programme, 3)
+    with CaptureQueriesContext(connection) as small:
+        assert api.get("/api/v1/programmes/acme/exit-gate/").status_code == 200
+    load(programme, 60)
+    with CaptureQueriesContext(connection) as large:
+        assert api.get("/api/v1/programmes/acme/exit-gate/").status_code == 200
+    assert len(large) == len(small) <= 25
+
+
+def test_the_gate_evaluation_itself_is_a_fixed_handful_of_queries(programme):
+    from handover.criteria import gate_evaluate
+
+    load(programme, 30)
+    # criteria, attestations, ticket figures, daily intake, telemetry series, telemetry roll-up,
+    # BAU share, SLA compliance (triage's), pack progress
+    with CaptureQueriesContext(connection) as queries:
+        gate = gate_evaluate(programme=programme)
+        assert len(gate.results) == 12
+    assert len(queries) <= 13, [q["sql"][:80] for q in queries]
+
+
+def test_the_pack_and_sign_off_pages_cost_the_same_queries_for_more_rows(client, lead, engineer, programme):
+    client.force_login(lead.user)
+    pack = reverse("handover:pack", args=[programme.slug])
+    sign_off = reverse("handover:sign_off", args=[programme.slug])
+    few = (count(client, pack), count(client, sign_off))
+    HandoverItem.objects.bulk_create(
+        [
+            HandoverItem(programme=programme, title=f"Doc {i}", owner=engineer.user, position=10 + i)
+            for i in range(20)
+        ]
+    )
+    assert (count(client, pack), count(client, sign_off)) == few
