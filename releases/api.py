@@ -1,0 +1,259 @@
+"""REST API of the releases app: hotfixes and their stages, patch releases, production changes, webhooks."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from hypercare.api import ProgrammeScopedMixin, as_drf_error
+from releases import services
+from releases.models import Hotfix, HotfixStage, PatchRelease, ProductionChange, Webhook
+from releases.serializers import (
+    DecisionSerializer,
+    HotfixAdvanceSerializer,
+    HotfixCreateSerializer,
+    HotfixSerializer,
+    PatchReleaseSerializer,
+    ProductionChangeSerializer,
+    WebhookSerializer,
+)
+
+REFUSAL = inline_serializer("Refusal", fields={"detail": serializers.CharField()})
+
+
+def _conflict(error: services.StageConflict) -> Response:
+    return Response({"detail": error.message}, status=status.HTTP_409_CONFLICT)
+
+
+class HotfixViewSet(
+    ProgrammeScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Hotfixes of a programme and their gated stages (dev_sandbox → … → deployed).
+
+    Every member reads them; the desk, engineers, BAU and leads create and advance them;
+    UAT is signed off by a business tester (or, on the emergency path, a hypercare lead)
+    who is not the person who built the fix.
+    """
+
+    serializer_class = HotfixSerializer
+    filter_backends = []
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no programme in the path
+            return Hotfix.objects.none()
+        return (
+            Hotfix.objects.of(self.programme)
+            .for_list(self.access)
+            .prefetch_related(
+                Prefetch("stages", queryset=HotfixStage.objects.select_related("by", "hotfix__programme"))
+            )
+            .order_by("-created_at", "-pk")
+        )
+
+    @extend_schema(
+        request=HotfixCreateSerializer,
+        responses={201: HotfixSerializer, 400: OpenApiResponse(description="Invalid input, per field.")},
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = HotfixCreateSerializer(data=request.data, programme=self.programme)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            hotfix = services.hotfix_create(
+                programme=self.programme,
+                by=request.user,
+                title=data["title"],
+                summary=data.get("summary", ""),
+                tickets=data.get("tickets", []),
+                known_issue=data.get("known_issue"),
+                emergency=data.get("emergency", False),
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(
+            HotfixSerializer(self.get_queryset().get(pk=hotfix.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=HotfixAdvanceSerializer,
+        responses={
+            200: HotfixSerializer,
+            400: OpenApiResponse(description="Missing or invalid evidence, per field."),
+            403: OpenApiResponse(REFUSAL, description="The caller's role may not record this stage."),
+            409: OpenApiResponse(REFUSAL, description="A skipped or repeated stage, or a four-eyes breach."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def advance(self, request, slug=None, pk=None):
+        """Move the hotfix on by one stage: {"stage": "...", "evidence": {"link", "pass_count", "note"}}."""
+        hotfix = get_object_or_404(
+            Hotfix.objects.select_related("programme"), pk=pk, programme=self.programme
+        )
+        serializer = HotfixAdvanceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        evidence = data.get("evidence") or {}
+        try:
+            services.hotfix_advance(
+                hotfix=hotfix,
+                stage=data["stage"],
+                by=request.user,
+                evidence_link=evidence.get("link", ""),
+                pass_count=evidence.get("pass_count"),
+                note=evidence.get("note", ""),
+                report=data.get("report"),
+            )
+        except services.StageConflict as error:
+            return _conflict(error)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(HotfixSerializer(self.get_queryset().get(pk=hotfix.pk)).data)
+
+
+class PatchReleaseViewSet(
+    ProgrammeScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Patch releases with their release notes; a lead deploys a planned one."""
+
+    serializer_class = PatchReleaseSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PatchRelease.objects.none()
+        return (
+            PatchRelease.objects.filter(programme=self.programme)
+            .select_related("programme", "deployed_by")
+            .prefetch_related("hotfixes")
+            .order_by("-planned_for", "-number")
+        )
+
+    @extend_schema(
+        request=None,
+        responses={200: PatchReleaseSerializer, 403: OpenApiResponse(REFUSAL), 409: OpenApiResponse(REFUSAL)},
+    )
+    @action(detail=True, methods=["post"])
+    def deploy(self, request, slug=None, pk=None):
+        """Deploy the release: every hotfix must be signed off; reporters of linked tickets are notified."""
+        release = get_object_or_404(
+            PatchRelease.objects.select_related("programme"), pk=pk, programme=self.programme
+        )
+        try:
+            services.release_deploy(release=release, by=request.user)
+        except services.StageConflict as error:
+            return _conflict(error)
+        return Response(self.get_serializer(self.get_queryset().get(pk=release.pk)).data)
+
+
+class ProductionChangeViewSet(
+    ProgrammeScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Changes made directly to production configuration: recorded with an impact assessment, approved by a lead."""
+
+    serializer_class = ProductionChangeSerializer
+    filter_backends = []
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # The page's rule (releases.views.production_changes): not for champions.
+        if not self.access.sees_all_tickets:
+            raise PermissionDenied("Production changes are visible to the support team and leadership.")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ProductionChange.objects.none()
+        return (
+            ProductionChange.objects.filter(programme=self.programme)
+            .select_related("requested_by", "decided_by")
+            .order_by("-requested_at", "-pk")
+        )
+
+    def get_serializer(self, *args, **kwargs):
+        kwargs.setdefault("programme", getattr(self, "programme", None))
+        return super().get_serializer(*args, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            change = services.production_change_record(programme=self.programme, by=request.user, **data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(self.get_serializer(change).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=DecisionSerializer,
+        responses={
+            200: ProductionChangeSerializer,
+            403: OpenApiResponse(REFUSAL),
+            409: OpenApiResponse(REFUSAL),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request, slug=None, pk=None):
+        """A lead (not the requester) approves or rejects the change: {"approve": true, "note": "..."}."""
+        change = get_object_or_404(
+            ProductionChange.objects.select_related("programme"), pk=pk, programme=self.programme
+        )
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            change = services.production_change_decide(
+                change=change,
+                by=request.user,
+                approve=serializer.validated_data["approve"],
+                note=serializer.validated_data["note"],
+            )
+        except services.StageConflict as error:
+            return _conflict(error)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(self.get_serializer(change).data)
+
+
+class WebhookViewSet(
+    ProgrammeScopedMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Outgoing webhooks (leads only): Slack/Teams-compatible JSON, signed with HMAC-SHA256."""
+
+    serializer_class = WebhookSerializer
+    filter_backends = []
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.require_lead()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Webhook.objects.none()
+        return Webhook.objects.filter(programme=self.programme).order_by("name", "pk")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            webhook = services.webhook_register(
+                programme=self.programme,
+                by=request.user,
+                name=data["name"],
+                url=data["url"],
+                events=sorted(data["events"]),
+                secret=data.get("secret", ""),
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(self.get_serializer(webhook).data, status=status.HTTP_201_CREATED)
