@@ -1,0 +1,422 @@
+"""The access matrix: every route and method, and what each role gets.
+
+route name -> Entry(kind, obj, methods={method: {role: outcome}}, data={method: body(side)})
+
+Outcomes (see probe.py): OK (past the door), DENIED (403), HIDDEN (404), LOGIN (redirect to
+the login page), UNAUTHENTICATED (401), NOT_ALLOWED (405), REFUSED (answered without error,
+but nothing in the database changed: the view shows the refusal as a message or a form error).
+
+Members of programme A are champion, desk, engineer, lead, sponsor, owner (operational owner),
+bau and viewer; "outsider" is the lead of programme B; "anonymous" is logged out. A method not
+listed for a route must answer 405. `test_route_inventory` fails for any route not listed here,
+so a new URL cannot land without a decision on who may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from metrics.kpis import KPIS
+from tests.security.probe import DENIED, HIDDEN, LOGIN, NOT_ALLOWED, OK, UNAUTHENTICATED
+from tests.security.world import MEMBER_ROLES, PNG, ROLES, uploaded
+
+REFUSED = "refused"
+
+ALL = tuple(MEMBER_ROLES)
+QUEUE = ("desk", "engineer", "lead", "bau")  # hypercare.roles.QUEUE_WORKERS
+SEE_ALL = tuple(role for role in ALL if role != "champion")  # SEE_ALL_TICKETS
+REPORTERS = ("champion", "desk", "engineer", "lead", "owner", "bau")  # may log tickets
+WRITERS = REPORTERS  # not read-only (viewer, sponsor)
+LEAD = ("lead",)
+SIGNATORIES = ("sponsor", "owner")
+BUILDERS = QUEUE  # may build hotfixes, bundle them into releases and record production changes
+# Who may change the world's ticket (reported by the champion, worked by the desk).
+TICKET_WRITERS = (*QUEUE, "champion")
+# UAT sign-off of a hotfix: a business tester, not one of its builders.
+UAT_TESTERS = ("champion", "owner")
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # page | api | public | auth | staff | admin | schema
+    methods: dict[str, dict[str, str]]
+    obj: str | None = None  # the object of programme A behind {pk}/{reference}
+    data: dict[str, Callable] = field(default_factory=dict)  # method -> side -> body
+    htmx: bool = True  # GET pages are also probed as htmx partial requests
+    note: str = ""
+
+
+def members(allowed: Iterable[str] = ALL, *, otherwise: str = DENIED, **specific: str) -> dict[str, str]:
+    """Outcomes for A's members: OK for `allowed`, `otherwise` for the rest, `specific` overrides."""
+    allowed = set(allowed)
+    outcome = {role: (OK if role in allowed else otherwise) for role in MEMBER_ROLES}
+    outcome.update(specific)
+    return outcome
+
+
+def page(obj: str | None = None, *, data=None, htmx: bool = True, **methods: dict) -> Entry:
+    """An HTML page under /p/<slug>/: anonymous goes to the login page, outsiders get 404."""
+    full = {m: {"anonymous": LOGIN, "outsider": HIDDEN, **outcome} for m, outcome in methods.items()}
+    return Entry("page", full, obj, data or {}, htmx)
+
+
+def api(obj: str | None = None, *, data=None, **methods: dict) -> Entry:
+    """An API endpoint under /api/v1/programmes/<slug>/: 401 without a token, 404 for outsiders."""
+    full = {
+        m: {"anonymous": UNAUTHENTICATED, "outsider": HIDDEN, **outcome} for m, outcome in methods.items()
+    }
+    return Entry("api", full, obj, data or {})
+
+
+def everyone(outcome: str = OK, *, anonymous: str | None = None) -> dict[str, str]:
+    result = dict.fromkeys(ROLES, outcome)
+    if anonymous:
+        result["anonymous"] = anonymous
+    return result
+
+
+def _ref(side, name="ticket"):
+    return side.objects[name].reference
+
+
+MATRIX: dict[str, Entry] = {
+    # Core -----------------------------------------------------------------------------------
+    "hypercare:home": Entry("page", {"GET": everyone(anonymous=LOGIN)}),
+    "hypercare:programme_create": Entry(
+        "staff",
+        {"GET": everyone(LOGIN), "POST": everyone(LOGIN)},
+        note="staff only: others go to the admin login",
+    ),
+    "hypercare:programme": page(GET=members()),
+    "hypercare:programme_edit": page(GET=members(LEAD), POST=members(LEAD)),
+    "hypercare:calendar": page(GET=members(), POST=members(LEAD)),
+    "hypercare:members": page(GET=members(), POST=members(LEAD)),
+    # Tickets --------------------------------------------------------------------------------
+    "tickets:queue": page(GET=members(SEE_ALL)),
+    "tickets:new": page(GET=members(REPORTERS), POST=members(REPORTERS)),
+    "tickets:assist": page(GET=members(REPORTERS)),
+    "tickets:mine": page(GET=members()),
+    "tickets:detail": page("ticket", GET=members()),
+    "tickets:attachment": page("attachment", GET=members(), htmx=False),
+    "tickets:take": page("ticket", POST=members(QUEUE)),
+    "tickets:assign": page(
+        "ticket", POST=members(QUEUE), data={"POST": lambda side: {"assignee": side.user("desk").pk}}
+    ),
+    # Valid bodies, so the services' role rules answer; the champion reported the ticket. An
+    # operational owner's edit of someone else's ticket changes nothing (no field is theirs to edit).
+    **{
+        f"tickets:{action}": page("ticket", POST=members(allowed, **extra), data={"POST": body})
+        for action, allowed, body, extra in (
+            (
+                "transition",
+                QUEUE,
+                lambda side: {"status": "waiting_on_reporter", "comment": "Which quote?"},
+                {},
+            ),
+            ("comment", WRITERS, lambda side: {"body": "Any news?"}, {}),
+            (
+                "escalate",
+                QUEUE,
+                lambda side: {"to_tier": 3, "replication_steps": "Open a quote.", "note": "T3"},
+                {},
+            ),
+            ("resolve", QUEUE, lambda side: {"resolution": "Fixed by config."}, {}),
+            ("reopen", TICKET_WRITERS, lambda side: {"reason": "Still broken."}, {}),
+            ("severity", QUEUE, lambda side: {"severity": 1, "reason": "Whole team blocked."}, {}),
+            ("edit", TICKET_WRITERS, lambda side: {"description": "More detail."}, {"owner": REFUSED}),
+            ("attach", WRITERS, lambda side: {"file": uploaded("screen.png", PNG)}, {}),
+            ("link", (*QUEUE, "champion"), lambda side: {"known_issue": side.objects["known_issue"].pk}, {}),
+        )
+    },
+    "tickets:known_issues": page(GET=members()),
+    "tickets:known_issue_new": page(GET=members(QUEUE), POST=members(QUEUE)),
+    "tickets:known_issue_edit": page("known_issue", GET=members(QUEUE), POST=members(QUEUE)),
+    "tickets:notifications": page(GET=members()),
+    "tickets:notifications_read": page(POST=members()),
+    "tickets:import": page(GET=members(LEAD), POST=members(LEAD)),
+    "tickets:import_map": page(GET=members(LEAD), POST=members(LEAD)),
+    "tickets:import_values": page(GET=members(LEAD), POST=members(LEAD)),
+    "tickets:import_preview": page(GET=members(LEAD)),
+    "tickets:import_commit": page(POST=members(LEAD)),
+    "tickets:import_cancel": page(POST=members(LEAD)),
+    "tickets:export": page(GET=members(), htmx=False),
+    # Triage ---------------------------------------------------------------------------------
+    "triage:board": page(GET=members()),
+    "triage:standup_start": page(POST=members((*QUEUE,), otherwise=REFUSED)),
+    "triage:sla_policy": page(GET=members(), POST=members(LEAD)),
+    "triage:matrix": page(GET=members(), POST=members(LEAD)),
+    "triage:overrides": page(GET=members(SEE_ALL)),
+    "triage:rota": page(GET=members(), POST=members(LEAD)),
+    "triage:rota_remove": page("shift", POST=members(LEAD)),
+    "triage:queue_leads": page(POST=members(LEAD)),
+    "triage:preferences": page(GET=members(), POST=members()),
+    "triage:ticket_sla": page("ticket", GET=members()),
+    # Metrics --------------------------------------------------------------------------------
+    "metrics:scorecard": page(GET=members()),
+    "metrics:thresholds": page(
+        GET=members(), POST=members(LEAD), data={"POST": lambda side: {"kpi": KPIS[0].slug, "reset": "1"}}
+    ),
+    "metrics:kpi": page(GET=members()),
+    "metrics:chart_csv": page(GET=members(), htmx=False),
+    "metrics:telemetry": page(GET=members()),
+    "metrics:series_create": page(POST=members(LEAD)),
+    "metrics:telemetry_upload": page(POST=members(LEAD)),
+    "metrics:upload_preview": page("upload", GET=members(LEAD)),
+    "metrics:upload_commit": page("upload", POST=members(LEAD)),
+    "metrics:baselines": page(GET=members(), POST=members(LEAD)),
+    "metrics:baselines_upload": page(POST=members(LEAD)),
+    "metrics:baseline_delete": page("baseline", POST=members(LEAD)),
+    "metrics:tokens": page(GET=members(LEAD), POST=members(LEAD)),
+    "metrics:token_revoke": page("token", POST=members(LEAD)),
+    # Handover -------------------------------------------------------------------------------
+    "handover:exit_gate": page(GET=members()),
+    "handover:criteria": page(GET=members(), POST=members(LEAD)),
+    "handover:criterion_edit": page("criterion", POST=members(LEAD)),
+    "handover:criterion_remove": page("criterion", POST=members(LEAD)),
+    "handover:criterion_attest": page(
+        "criterion", GET=members(("lead", "owner")), POST=members(("lead", "owner"))
+    ),
+    "handover:attestation_evidence": page("attestation", GET=members(), htmx=False),
+    "handover:pack": page(GET=members(), POST=members(LEAD)),
+    "handover:item": page("item", GET=members(), POST=members(LEAD)),
+    "handover:item_document": page("item", POST=members(LEAD)),
+    "handover:item_download": page("item", GET=members(), htmx=False),
+    "handover:item_submit": page("item", POST=members(LEAD)),
+    "handover:item_decide": page("item", POST=members(("owner",))),
+    "handover:item_remove": page("item", POST=members(LEAD)),
+    "handover:runbooks": page(GET=members(), POST=members(QUEUE)),
+    "handover:runbook": page("runbook", GET=members(), POST=members(QUEUE)),
+    "handover:kt": page(GET=members(), POST=members(LEAD)),
+    "handover:sign_off": page(GET=members(), POST=members(SIGNATORIES)),
+    "handover:sign_off_detail": page("sign_off", GET=members()),
+    # Only the signatory may revoke their own sign-off: the others' attempt changes nothing.
+    "handover:sign_off_revoke": page(
+        "sign_off",
+        POST=members(("sponsor",)),
+        data={
+            "POST": lambda side: {"password": "correct-horse-battery", "reason": "Signed too early, sorry."}
+        },
+    ),
+    "handover:celebration": page(GET=members()),
+    "handover:exit_report": page(GET=members()),
+    "handover:exit_report_pdf": page(GET=members(), htmx=False),
+    # Releases -------------------------------------------------------------------------------
+    "releases:hotfixes": page(GET=members(), POST=members(BUILDERS)),
+    "releases:hotfix": page("hotfix", GET=members()),
+    # UAT sign-off is the hotfix's next stage: a tester other than its builder, never a viewer.
+    "releases:hotfix_advance": page(
+        "hotfix",
+        POST=members(UAT_TESTERS),
+        data={"POST": lambda side: {"stage": "uat_signed_off", "note": "Tested in UAT."}},
+    ),
+    "releases:hotfix_report": page("hotfix", GET=members(), htmx=False),
+    "releases:releases": page(GET=members()),
+    "releases:release_create": page(POST=members(LEAD)),
+    "releases:release_settings": page(POST=members(LEAD)),
+    "releases:release": page("release", GET=members()),
+    "releases:release_hotfixes": page(
+        "release", POST=members(BUILDERS), data={"POST": lambda side: {"hotfix": side.objects["hotfix"].pk}}
+    ),
+    "releases:release_deploy": page("release", POST=members(LEAD)),
+    "releases:production_changes": page(GET=members(SEE_ALL), POST=members(BUILDERS)),
+    "releases:production_change_decide": page("production_change", POST=members(LEAD)),
+    "releases:status": page(GET=members(SEE_ALL)),
+    "releases:status_report": page("status_report", GET=members(SEE_ALL)),
+    "releases:preferences": page(GET=members(), POST=members()),
+    "releases:whats_happening": page(GET=members()),
+    "releases:webhooks": page(GET=members(LEAD), POST=members(LEAD)),
+    "releases:webhook": page("webhook", GET=members(LEAD)),
+    "releases:webhook_active": page("webhook", POST=members(LEAD)),
+    # Outside a programme: health, authentication, schema ---------------------------------------
+    "healthz": Entry("public", {"GET": everyone()}),
+    "login": Entry("auth", {"GET": everyone(), "POST": everyone(), "PUT": everyone()}),
+    "logout": Entry("auth", {"POST": everyone(LOGIN)}, note="logs out, then shows the login page"),
+    "password_change": Entry("auth", {m: everyone(OK, anonymous=LOGIN) for m in ("GET", "POST", "PUT")}),
+    "password_change_done": Entry("auth", {"GET": everyone(OK, anonymous=LOGIN)}),
+    "password_reset": Entry("auth", {"GET": everyone(), "POST": everyone(), "PUT": everyone()}),
+    "password_reset_done": Entry("auth", {"GET": everyone()}),
+    "password_reset_confirm": Entry(
+        "auth", {m: everyone() for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}
+    ),
+    "password_reset_complete": Entry("auth", {"GET": everyone()}),
+    "api-schema": Entry("schema", {"GET": everyone()}),
+    "api-docs": Entry("schema", {"GET": everyone()}),
+    "api:api-token": Entry("public", {"POST": everyone()}),
+    # Core API -------------------------------------------------------------------------------
+    "api:programme-list": Entry(
+        "api",
+        {
+            "GET": everyone(OK, anonymous=UNAUTHENTICATED),
+            **{m: everyone(DENIED, anonymous=UNAUTHENTICATED) for m in ("POST", "PUT", "PATCH", "DELETE")},
+        },
+        note="lists only the caller's programmes; staff create them",
+    ),
+    "api:programme-detail": Entry(
+        "api",
+        {
+            "GET": {**members(), "anonymous": UNAUTHENTICATED, "outsider": HIDDEN},
+            # Writes are refused to non-staff before the programme is looked up, so a missing
+            # programme and someone else's look the same (403).
+            **{m: everyone(DENIED, anonymous=UNAUTHENTICATED) for m in ("POST", "PUT", "PATCH", "DELETE")},
+        },
+    ),
+    "api:member-list": api(
+        GET=members(),
+        POST=members(LEAD),
+        data={"POST": lambda side: {"username": "newbie", "roles": ["viewer"], "team": "bau"}},
+    ),
+    # Tickets API: bodies are valid, so the service's role rules answer (not the serializer).
+    "api:ticket-list": api(
+        GET=members(),
+        POST=members(REPORTERS),
+        data={
+            "POST": lambda side: {
+                "title": "Quote PDF is blank",
+                "description": "Since this morning.",
+                "severity": 3,
+            }
+        },
+    ),
+    "api:ticket-detail": api(
+        "ticket",
+        GET=members(),
+        PATCH=members(TICKET_WRITERS),
+        data={"PATCH": lambda side: {"description": "More detail from the reporter."}},
+    ),
+    "api:ticket-assign": api(
+        "ticket", POST=members(QUEUE), data={"POST": lambda side: {"assignee": side.user("desk").username}}
+    ),
+    "api:ticket-attachments": api(
+        "ticket",
+        POST=members(WRITERS),
+        data={"POST": lambda side: {"file": uploaded("log.txt", b"log line\n")}},
+    ),
+    "api:ticket-comment": api(
+        "ticket", POST=members(WRITERS), data={"POST": lambda side: {"body": "Any news?"}}
+    ),
+    "api:ticket-escalate": api(
+        "ticket",
+        POST=members(QUEUE),
+        data={
+            "POST": lambda side: {"to_tier": 3, "replication_steps": "Open a quote, press PDF.", "note": "T3"}
+        },
+    ),
+    "api:ticket-link": api(
+        "ticket",
+        POST=members((*QUEUE, "champion")),
+        data={"POST": lambda side: {"known_issue": side.objects["known_issue"].pk}},
+    ),
+    "api:ticket-reopen": api(
+        "ticket", POST=members(TICKET_WRITERS), data={"POST": lambda side: {"reason": "Again."}}
+    ),
+    "api:ticket-resolve": api(
+        "ticket", POST=members(QUEUE), data={"POST": lambda side: {"resolution": "Fixed by config."}}
+    ),
+    "api:ticket-take": api("ticket", POST=members(QUEUE)),
+    "api:ticket-transition": api(
+        "ticket",
+        POST=members(QUEUE),
+        data={"POST": lambda side: {"status": "waiting_on_reporter", "comment": "?"}},
+    ),
+    "api:known-issue-list": api(
+        GET=members(), POST=members(QUEUE), data={"POST": lambda side: {"title": "Lock errors on save"}}
+    ),
+    "api:known-issue-detail": api(
+        "known_issue",
+        GET=members(),
+        PATCH=members(QUEUE),
+        data={"PATCH": lambda side: {"workaround": "Retry."}},
+    ),
+    # Triage API -----------------------------------------------------------------------------
+    "api:sla-policy": api(GET=members(), PUT=members(LEAD)),
+    "api:sla-policy-versions": api(GET=members()),
+    "api:sla-compliance": api(GET=members(SEE_ALL)),
+    "api:triage-matrix": api(GET=members(), PUT=members(LEAD)),
+    "api:severity-overrides": api(GET=members(SEE_ALL)),
+    "api:ticket-sla": api("ticket", GET=members()),
+    "api:oncall-list": api(GET=members(), POST=members(LEAD)),
+    "api:oncall-detail": api("shift", DELETE=members(LEAD)),
+    # Metrics API ----------------------------------------------------------------------------
+    "api:metrics-telemetry": api(POST=members(LEAD)),
+    "api:metrics-snapshots": api(GET=members()),
+    "api:metrics-scorecard": api(GET=members()),
+    # Handover API ---------------------------------------------------------------------------
+    "api:exit-gate": api(GET=members()),
+    "api:sign-off-list": api(
+        GET=members(),
+        POST=members(SIGNATORIES),
+        data={"POST": lambda side: {"password": "wrong password", "justifications": {}}},
+    ),
+    "api:sign-off-detail": api("sign_off", GET=members()),
+    "api:sign-off-revoke": api(
+        "sign_off",
+        POST=members(("sponsor",)),
+        data={"POST": lambda side: {"password": "correct-horse-battery", "reason": "Signed too early."}},
+    ),
+    # Releases API ---------------------------------------------------------------------------
+    "api:hotfix-list": api(
+        GET=members(),
+        POST=members(BUILDERS),
+        data={"POST": lambda side: {"title": "Fix the quote PDF", "tickets": [_ref(side)]}},
+    ),
+    "api:hotfix-detail": api("hotfix", GET=members()),
+    "api:hotfix-advance": api(
+        "hotfix",
+        POST=members(UAT_TESTERS),
+        data={"POST": lambda side: {"stage": "uat_signed_off", "note": "Tested in UAT."}},
+    ),
+    "api:patch-release-list": api(GET=members()),
+    "api:patch-release-detail": api("release", GET=members()),
+    "api:patch-release-deploy": api("release", POST=members(LEAD)),
+    "api:production-change-list": api(
+        GET=members(SEE_ALL),
+        POST=members(BUILDERS, champion=DENIED),
+        data={
+            "POST": lambda side: {
+                "title": "Raise the API limit",
+                "component": "Org settings",
+                "description": "Raise the limit for the ERP integration.",
+                "impact_assessment": "Affects the ERP integration only; low risk, reversible.",
+            }
+        },
+    ),
+    "api:production-change-detail": api("production_change", GET=members(SEE_ALL)),
+    "api:production-change-decide": api(
+        "production_change", POST=members(LEAD), data={"POST": lambda side: {"approve": True, "note": "OK"}}
+    ),
+    "api:webhook-list": Entry(
+        "api",
+        {
+            "GET": {**members(LEAD), "anonymous": UNAUTHENTICATED, "outsider": HIDDEN},
+            "POST": {**members(LEAD), "anonymous": UNAUTHENTICATED, "outsider": HIDDEN},
+            # The lead check comes before the method check: non-leads get 403, the lead 405.
+            **{
+                m: {**members((), lead=NOT_ALLOWED), "anonymous": UNAUTHENTICATED, "outsider": HIDDEN}
+                for m in ("PUT", "PATCH", "DELETE")
+            },
+        },
+    ),
+}
+
+# Route name prefixes declared wholesale: Django's admin (staff only; our personas are not staff,
+# so every admin URL sends them to the admin login) and its unnamed catch-alls.
+ADMIN_PREFIXES = ("admin:", "<unnamed> admin/")
+# The admin's own login and logout pages are open doors, like the app's.
+ADMIN_AUTH = {
+    "admin:login": Entry("auth", {"GET": everyone(), "POST": everyone()}),
+    "admin:logout": Entry("auth", {"POST": everyone()}),
+}
+
+
+def entry_for(name: str) -> Entry | None:
+    if name in MATRIX:
+        return MATRIX[name]
+    if name in ADMIN_AUTH:
+        return ADMIN_AUTH[name]
+    if name.startswith(ADMIN_PREFIXES):
+        return Entry("admin", {"GET": everyone(LOGIN)}, htmx=False)
+    return None
+
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
