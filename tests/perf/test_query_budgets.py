@@ -1,0 +1,157 @@
+"""Query budgets of every page and list: a fixed number of SQL queries, at most 10, whatever the data.
+
+Each endpoint is read at two data sizes (5 tickets, then 50 with comments, assignees and a known
+issue) and must issue exactly its pinned number of queries both times. The budget counts every
+query of the request, from the session lookup to the navigation's badge: the page a member sees,
+not a partial. `bench/run.py` measures what these budgets buy at 10,000 to 1,000,000 tickets.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from hypercare.access import get_programme_for
+from tests.factories import CommentFactory, KnownIssueFactory, TicketFactory
+from tickets import services
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 10
+STATUSES = ["new", "triaged", "in_progress", "waiting_on_reporter", "resolved", "closed"]
+
+
+def grow(programme, *, to: int, people) -> str:
+    """Bring the programme to `to` tickets: logged through the service (SLA clocks, timeline) and
+    written straight to the table (every status, severity, tier, assignee, a known issue, comments)."""
+    desk, champion, engineer = people
+    access = get_programme_for(desk.user, programme.slug)
+    have = programme.tickets.count()
+    if have == 0:
+        for n in range(3):
+            services.ticket_create(
+                access=access,
+                title=f"Quote PDF fails {n}",
+                severity=1 + n,
+                severity_reason="set by the test",
+                business_unit="Sales",
+            )
+        have = 3
+    known_issue = KnownIssueFactory(programme=programme, created_by=desk.user)
+    now = timezone.now()
+    for n in range(have, to):
+        ticket = TicketFactory(
+            programme=programme,
+            number=1000 + n,
+            reporter=champion.user if n % 2 else desk.user,
+            assignee=engineer.user if n % 3 else None,
+            status=STATUSES[n % len(STATUSES)],
+            severity=1 + n % 4,
+            tier=2 + n % 2,
+            known_issue=known_issue if n % 5 == 0 else None,
+            reported_at=now - timedelta(hours=n),
+        )
+        CommentFactory(ticket=ticket, author=desk.user, internal=bool(n % 2))
+    return programme.tickets.order_by("pk").values_list("reference", flat=True).first()
+
+
+def count(client_or_api, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client_or_api.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(queries.captured_queries)
+
+
+PAGES = [
+    # (label, persona, URL name, takes a ticket reference, pinned budget)
+    ("Tier 2 queue", "desk", "tickets:queue", False, 8),
+    ("lead's queue, every ticket", "lead", "tickets:queue", False, 8),
+    ("my tickets", "champion", "tickets:mine", False, 6),
+    ("ticket page (desk)", "desk", "tickets:detail", True, 10),
+    ("ticket page (champion)", "champion", "tickets:detail", True, 7),
+    ("known issues", "desk", "tickets:known_issues", False, None),
+    ("notifications", "desk", "tickets:notifications", False, None),
+    ("triage board", "lead", "triage:board", False, 8),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "persona", "name", "needs_ticket", "budget"),
+    PAGES,
+    ids=[p[0] for p in PAGES],
+)
+def test_every_page_has_a_fixed_budget(
+    client, request, programme, desk, champion, engineer, lead, label, persona, name, needs_ticket, budget
+):
+    people = (desk, champion, engineer)
+    member = request.getfixturevalue(persona)
+    client.force_login(member.user)
+    reference = grow(programme, to=5, people=people)
+    url = reverse(name, args=[programme.slug, reference] if needs_ticket else [programme.slug])
+    client.get(url)  # the first request of a session may touch it; the budget is for the next ones
+    small = count(client, url)
+    grow(programme, to=50, people=people)
+    large = count(client, url)
+    assert small == large, f"{label}: {small} queries at 5 tickets, {large} at 50"
+    assert large <= MAX_QUERIES, f"{label}: {large} queries"
+    if budget is not None:
+        assert large == budget, f"{label}: {large} queries, pinned at {budget}"
+
+
+API = [
+    # (label, path after /api/v1/programmes/<slug>/, pinned budget)
+    # token and user, memberships (access), count, the page's ids, its rows (joined), calendar, holidays
+    ("ticket list", "tickets/", 7),
+    ("ticket list, page 2", "tickets/?page=2&page_size=2", 7),
+    ("ticket list, filtered", "tickets/?status=open&severity=3&sort=-reported", 7),
+    ("ticket detail", "tickets/{reference}/", None),
+    ("known issues", "known-issues/", None),
+]
+
+
+@pytest.mark.parametrize(("label", "path", "budget"), API, ids=[a[0] for a in API])
+def test_every_api_list_has_a_fixed_budget(programme, desk, champion, engineer, label, path, budget):
+    people = (desk, champion, engineer)
+    api = desk.api()
+    reference = grow(programme, to=5, people=people)
+    url = f"/api/v1/programmes/{programme.slug}/" + path.format(reference=reference)
+    small = count(api, url)
+    grow(programme, to=50, people=people)
+    large = count(api, url)
+    assert small == large, f"{label}: {small} queries at 5 tickets, {large} at 50"
+    assert large <= MAX_QUERIES, f"{label}: {large} queries"
+    if budget is not None:
+        assert large == budget, f"{label}: {large} queries, pinned at {budget}"
+
+
+DASHBOARDS = [
+    # (label, URL name, queries when the minute's aggregates are cached, when they are computed)
+    ("triage board", "triage:board", 6, 8),
+    ("scorecard", "metrics:scorecard", 10, 13),
+    ("exit gate", "handover:exit_gate", 9, 16),
+]
+
+
+@pytest.mark.parametrize(("label", "name", "warm", "cold"), DASHBOARDS, ids=[d[0] for d in DASHBOARDS])
+def test_dashboards_read_their_aggregates_once_a_minute(
+    client, programme, desk, champion, engineer, lead, label, name, warm, cold
+):
+    """The aggregates over every ticket are computed once a minute (hypercare.aggregates): a page
+    view in between stays within the budget; the recomputing view is fixed too, whatever the data."""
+    people = (desk, champion, engineer)
+    client.force_login(lead.user)
+    url = reverse(name, args=[programme.slug])
+    with override_settings(HYPERCARE_AGGREGATE_CACHE_SECONDS=60):
+        for size in (5, 50):
+            grow(programme, to=size, people=people)
+            cache.clear()
+            assert count(client, url) == cold, f"{label} at {size} tickets, aggregates computed"
+            assert count(client, url) == warm, f"{label} at {size} tickets, aggregates cached"
+    assert warm <= MAX_QUERIES
