@@ -34,6 +34,21 @@ TICKET_ACTIONS = (
     "attach",
 )
 
+
+class TicketAction:
+    """One of TICKET_ACTIONS, e.g. "escalate"."""
+
+    regex = "|".join(TICKET_ACTIONS)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(TicketAction, "ticket_action")
+
 urlpatterns = [
     path("tickets/", views.queue, name="queue"),
     path("tickets/new/", views.ticket_new, name="new"),
@@ -51,6 +66,13 @@ urlpatterns = [
         )
         for action in TICKET_ACTIONS
     ],
+    # Each action's form on its own (GET): what a ticket page panel loads when it is opened,
+    # and the page it links to without JavaScript. The form posts to the action above.
+    path(
+        "tickets/<ticket_ref:reference>/actions/<ticket_action:action>/",
+        views.ticket_action_form,
+        name="action_form",
+    ),
     path("known-issues/", views.known_issues, name="known_issues"),
     path("known-issues/new/", views.known_issue_new, name="known_issue_new"),
     path("known-issues/<int:pk>/edit/", views.known_issue_edit, name="known_issue_edit"),

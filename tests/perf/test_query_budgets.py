@@ -74,7 +74,8 @@ PAGES = [
     ("Tier 2 queue", "desk", "tickets:queue", False, 8),
     ("lead's queue, every ticket", "lead", "tickets:queue", False, 8),
     ("my tickets", "champion", "tickets:mine", False, 6),
-    ("ticket page (desk)", "desk", "tickets:detail", True, 10),
+    # session, user, memberships (access), the ticket (joined), holidays, events (with names), comments
+    ("ticket page (desk)", "desk", "tickets:detail", True, 7),
     ("ticket page (champion)", "champion", "tickets:detail", True, 7),
     ("known issues", "desk", "tickets:known_issues", False, None),
     ("notifications", "desk", "tickets:notifications", False, None),
@@ -103,6 +104,45 @@ def test_every_page_has_a_fixed_budget(
     assert large <= MAX_QUERIES, f"{label}: {large} queries"
     if budget is not None:
         assert large == budget, f"{label}: {large} queries, pinned at {budget}"
+
+
+TICKET_PAGE = 7
+
+
+def test_the_ticket_page_costs_the_same_whatever_happened_to_the_ticket(client, programme, desk, champion):
+    """Assigned (the timeline names the people), commented on, resolved: the ticket page and an
+    action's form cost a fixed number of queries, for both sides; attachments cost one more
+    (most tickets have none, and the ticket's own query says whether to look)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.tickets.pages_helpers import log_ticket
+
+    ticket = log_ticket(champion, title="Quote PDF shows the wrong VAT rate")
+    url = reverse("tickets:detail", args=[programme.slug, ticket.reference])
+    form_url = reverse("tickets:action_form", args=[programme.slug, ticket.reference, "comment"])
+    members = {}
+    for persona in (desk, champion):
+        members[persona.user.username] = member = type(client)()
+        member.force_login(persona.user)
+        member.get(url)
+
+    def counts() -> set[tuple[int, int]]:
+        return {(count(member, url), count(member, form_url)) for member in members.values()}
+
+    # page: session, user, memberships (access), the ticket (joined), holidays, events, comments;
+    # form: session, user, memberships, the ticket.
+    assert counts() == {(TICKET_PAGE, 4)}
+    desk_access = get_programme_for(desk.user, programme.slug)
+    services.ticket_take(access=desk_access, ticket=ticket)
+    services.ticket_comment(access=desk_access, ticket=ticket, body="On it", internal=False)
+    services.ticket_comment(access=desk_access, ticket=ticket, body="Tax table?", internal=True)
+    services.ticket_resolve(access=desk_access, ticket=ticket, resolution="Fixed the tax table.")
+    assert counts() == {(TICKET_PAGE, 4)}
+    for member in members.values():
+        assert "assigned it to " + desk.user.get_full_name() in member.get(url).content.decode()
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    services.ticket_attach(access=desk_access, ticket=ticket, upload=SimpleUploadedFile("a.png", png))
+    assert counts() == {(TICKET_PAGE + 1, 4)}
 
 
 API = [

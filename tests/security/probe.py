@@ -59,6 +59,7 @@ def param_values(side: Side) -> dict[str, list[str]]:
         "stage": [side.objects["stage"]],
         "uidb64": ["MQ"],
         "token": ["set-password"],
+        "action": ["edit"],  # tickets:action_form
     }
 
 

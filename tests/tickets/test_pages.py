@@ -24,6 +24,7 @@ PAGE_RULES = {
     "mine": ALL_MEMBERS,
     "queue": {**ALL_MEMBERS, "champion": 403},
     "detail": ALL_MEMBERS,
+    "action_form": {**ALL_MEMBERS, "sponsor": 403, "viewer": 403},  # the comment form on its own
     "known_issues": ALL_MEMBERS,
     "known_issue_new": WORKERS_ONLY,
     "known_issue_edit": WORKERS_ONLY,
@@ -44,6 +45,8 @@ def ticket(champion):
 def page_url(name, ticket, issue) -> str:
     if name == "detail":
         return reverse("tickets:detail", args=["acme", ticket.reference])
+    if name == "action_form":
+        return reverse("tickets:action_form", args=["acme", ticket.reference, "comment"])
     if name == "known_issue_edit":
         return reverse("tickets:known_issue_edit", args=["acme", issue.pk])
     return reverse(f"tickets:{name}", args=["acme"])
