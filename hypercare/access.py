@@ -23,6 +23,11 @@ class ProgrammeAccess:
     user: object = None
 
     @property
+    def roles_key(self) -> str:
+        """The roles as one stable string: what the navigation fragment's cache varies on."""
+        return ",".join(sorted(self.roles))
+
+    @property
     def can_work_queue(self) -> bool:
         return capabilities.can_work_queue(self.roles)
 

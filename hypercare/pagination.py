@@ -26,11 +26,15 @@ class DeferredJoinPaginator(Paginator):
 
     `rows`: a function adding what only the page's rows need (per-row subqueries, counts of
     related rows) to the query that loads them, kept out of the count and of the id scan.
+    `direct_depth`: pages starting above this offset are read in one query (rows and joins in
+    index order, LIMIT k), saving the id scan's round trip where skipping costs nothing; only
+    for `rows` functions that keep one row per ticket without grouping (no Count()).
     """
 
-    def __init__(self, *args, rows=None, **kwargs):
+    def __init__(self, *args, rows=None, direct_depth: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.decorate_rows = rows
+        self.direct_depth = direct_depth
 
     def page(self, number):
         number = self.validate_number(number)
@@ -44,6 +48,8 @@ class DeferredJoinPaginator(Paginator):
         rows = self.object_list
         if not isinstance(rows, QuerySet) or top <= bottom:
             return rows[bottom:top]
+        if bottom < self.direct_depth:
+            return list((self.decorate_rows(rows) if self.decorate_rows else rows)[bottom:top])
         ids = list(rows.values_list("pk", flat=True)[bottom:top])
         page_rows = rows.order_by().filter(pk__in=ids)
         if self.decorate_rows is not None:

@@ -55,6 +55,7 @@ urlpatterns = [
     path("tickets/new/assist/", views.ticket_assist, name="assist"),
     path("tickets/mine/", views.my_tickets, name="mine"),
     path("tickets/<ticket_ref:reference>/", views.ticket_detail, name="detail"),
+    path("tickets/<ticket_ref:reference>/row-actions/", views.row_actions, name="row_actions"),
     path(
         "tickets/<ticket_ref:reference>/attachments/<int:pk>/",
         views.attachment_download,

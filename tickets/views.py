@@ -48,7 +48,7 @@ from hypercare.models import Membership, Notification, NotificationChannel
 from hypercare.pagination import FastPaginator
 from hypercare.roles import QUEUE_WORKERS, Role
 from hypercare.views import apply_errors
-from tickets import forms, search, services
+from tickets import forms, rows, search, services
 from tickets.models import (
     DONE_STATUSES,
     OPEN_STATUSES,
@@ -594,7 +594,7 @@ def my_tickets(request: HttpRequest, slug: str) -> HttpResponse:
         tickets,
         LIST_PAGE_SIZE,
         count_limit=1_000,  # a champion's list: "1,000+" is as useful as the exact figure
-        rows=lambda rows: rows.annotate(
+        rows=lambda page_rows: page_rows.annotate(
             public_comments=Count("comments", filter=Q(comments__internal=False)),
             latest_reply=_latest_public_comment(),
         ),
@@ -662,7 +662,10 @@ def _queue_context(request: HttpRequest, access: ProgrammeAccess) -> dict:
     filters = forms.QueueFilterForm(request.GET, business_units=units)
     view = filters.value("view") or _default_view(access)
     tickets, sort = _queue_tickets(access, filters, view)
-    page = FastPaginator(tickets, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The first pages in one query off the queue's index; deep ones by the deferred join.
+    page = FastPaginator(tickets, QUEUE_PAGE_SIZE, rows=rows.load_rows, direct_depth=500).get_page(
+        request.GET.get("page")
+    )
     return {
         "access": access,
         "programme": programme,
@@ -671,7 +674,6 @@ def _queue_context(request: HttpRequest, access: ProgrammeAccess) -> dict:
         "views": forms.QUEUE_VIEWS,
         "sort": sort,
         "page": page,
-        "assignees": _assignees(programme) if access.can_work_queue else [],
         "queue_url": request.get_full_path(),
         "export_url": _export_url(programme, request),
     }
@@ -718,6 +720,24 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied("The queues are for the support team; your tickets are under My tickets.")
     context = _queue_context(request, access)
     return _render(request, "tickets/queue.html" + ("#results" if request.htmx else ""), context)
+
+
+@require_GET
+@login_required
+def row_actions(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    """A queue row's "More" menu (assign, change status, comment), loaded when the menu opens."""
+    access = get_programme_for(request.user, slug)
+    if not access.can_work_queue:
+        raise PermissionDenied("Only the support team acts on tickets from the queue.")
+    ticket = _ticket_or_404(access, reference)
+    context = {
+        "access": access,
+        "programme": access.programme,
+        "ticket": ticket,
+        "assignees": _assignees(access.programme),
+        "queue_url": _safe_next(request, reverse("tickets:queue", args=[slug])),
+    }
+    return _render(request, "tickets/queue.html#row-menu", context)
 
 
 # --- The ticket page and its actions --------------------------------------------------------
@@ -1165,7 +1185,6 @@ def ticket_action(request: HttpRequest, slug: str, reference: str, action: str) 
                 "access": access,
                 "programme": access.programme,
                 "ticket": ticket,
-                "assignees": _assignees(access.programme),
                 "queue_url": _safe_next(request, reverse("tickets:queue", args=[slug])),
                 "row_error": " ".join(_error_texts(form)),
                 "row_done": done,

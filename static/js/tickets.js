@@ -24,8 +24,9 @@ document.addEventListener("DOMContentLoaded", () => {
       region.hidden = false;
     }
   });
-  // A quick action done in a row closes the row's menu.
+  // A quick action done in a row closes the row's menu (not the menu's own loading).
   document.body.addEventListener("htmx:afterSwap", (event) => {
+    if (event.target.classList && event.target.classList.contains("row-menu")) return;
     const menu = event.target.closest && event.target.closest("details.row-actions");
     if (menu) menu.open = false;
   });

@@ -101,6 +101,7 @@ MATRIX: dict[str, Entry] = {
     "tickets:attachment": page("attachment", GET=members(), htmx=False),
     # One action's form (probed with "edit", see probe.param_values): who may take that action.
     "tickets:action_form": page("ticket", GET=members(TICKET_WRITERS)),
+    "tickets:row_actions": page("ticket", GET=members(QUEUE)),
     "tickets:take": page("ticket", POST=members(QUEUE)),
     "tickets:assign": page(
         "ticket", POST=members(QUEUE), data={"POST": lambda side: {"assignee": side.user("desk").pk}}

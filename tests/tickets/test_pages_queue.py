@@ -167,3 +167,29 @@ def test_the_queue_page_query_budget(client, desk, programme, django_assert_max_
     with django_assert_max_num_queries(10):
         response = client.get("/p/acme/tickets/?view=all")
     assert len(refs(response)) == 25
+
+
+def test_a_rows_more_menu_loads_its_forms_when_opened(client, desk, engineer, champion):
+    ticket = log_ticket(champion, title="Menu row")
+    client.force_login(desk.user)
+    html = client.get("/p/acme/tickets/?view=all").content.decode()
+    row = html[html.index(f'id="row-{ticket.reference}"') :]
+    row = row[: row.index("</tr>")]
+    # The page carries the Take form and a closed menu that links to the ticket without JS.
+    assert 'class="small take"' in row and 'name="assignee"' not in row
+    menu = f"/p/acme/tickets/{ticket.reference}/row-actions/?next=%2Fp%2Facme%2Ftickets%2F%3Fview%3Dall"
+    assert f'hx-get="{menu}"' in row.replace("&amp;", "&")
+    assert f'href="/p/acme/tickets/{ticket.reference}/"' in row
+    loaded = client.get(menu, **htmx()).content.decode()
+    assert f'action="/p/acme/tickets/{ticket.reference}/assign/"' in loaded
+    assert engineer.user.get_full_name() in loaded  # the assignee menu lists the team
+    assert 'name="status"' in loaded and 'name="body"' in loaded and "csrfmiddlewaretoken" in loaded
+    assert 'name="next" value="/p/acme/tickets/?view=all"' in loaded  # back to the same view
+
+
+def test_a_hostile_title_stays_text_in_the_row(client, desk, champion, programme):
+    TicketFactory(programme=programme, title='<img src=x onerror="alert(1)">', business_unit="<b>Ops</b>")
+    client.force_login(desk.user)
+    html = client.get("/p/acme/tickets/?view=all").content.decode()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert "<b>Ops</b>" not in html and "&lt;b&gt;Ops&lt;/b&gt;" in html
