@@ -13,7 +13,9 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -35,8 +37,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -938,6 +941,7 @@ class ActionUI:
     form_url: str = ""
     form: object = None
     open: bool = False
+    fields_html: str = ""  # a blank form's fields, rendered once (_blank_fields)
 
 
 # The ticket page's actions, in the order of its side panel (comment and attach live in the
@@ -963,7 +967,33 @@ SIDE_ACTIONS = ("transition", "resolve", "escalate", "reopen", "assign", "severi
 EAGER_ACTIONS = ("comment",)  # shown open at first sight: rendered with the page
 
 
-def _action_ui(action: str, ticket_url: str, form=None) -> ActionUI:
+# Forms whose blank version is the same on every ticket for one side (their fields depend only
+# on whether the member sees internal notes).
+BLANK_FORMS = ("comment", "attach", "resolve", "reopen")
+_blank_fields_cache: dict[tuple[str, bool], str] = {}
+
+
+def _blank_fields(action: str, access: ProgrammeAccess, form) -> str:
+    """The rendered fields of a blank form of BLANK_FORMS ("" for any other form or a bound one).
+
+    Rendered once per process and side: the comment box's two widgets through Django's form
+    templates were a quarter of the ticket page's rendering. Every time while DEBUG is on, so
+    a template edit shows at once.
+    """
+    if action not in BLANK_FORMS or form.is_bound:
+        return ""
+    key = (action, access.sees_internal)
+    html = _blank_fields_cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "tickets/action.html#action-fields", {"a": ActionUI(action, "", "", form=form)}
+        )
+        if not settings.DEBUG:
+            _blank_fields_cache[key] = html
+    return html
+
+
+def _action_ui(action: str, ticket_url: str, form=None, access: ProgrammeAccess | None = None) -> ActionUI:
     title, button, help_text = ACTION_LABELS[action]
     return ActionUI(
         name=action,
@@ -977,6 +1007,7 @@ def _action_ui(action: str, ticket_url: str, form=None) -> ActionUI:
         form_url=f"{ticket_url}actions/{action}/",
         form=form,
         open=form is not None,
+        fields_html=_blank_fields(action, access, form) if form is not None and access else "",
     )
 
 
@@ -1006,39 +1037,52 @@ def _timeline_events(ticket: Ticket) -> list[TicketEvent]:
     )
 
 
-def _detail_ticket(access: ProgrammeAccess, reference: str) -> Ticket:
-    """The ticket of the ticket page, as _ticket_or_404 loads it, in a query cheaper to build.
-
-    The same rows and attributes (the SLA panel's policy, calendar, holidays and target figures;
-    whether it has attachments), plus who resolved it. The two per-ticket figures are written as
-    SQL: built as Exists/JSONObject expressions they cost about 1 ms per page in Python.
-    """
-    tickets, targets, attachments = _table(Ticket), _table(SlaTarget), _table(Attachment)
-    target = (
-        f"FROM {targets} t WHERE t.policy_id = {tickets}.sla_policy_id AND t.severity = {tickets}.severity"
+def _name_sql(users: str, user_id: str) -> str:
+    """A user's name as the pages show it (get_full_name, else the username), as a scalar subquery."""
+    return (
+        f"SELECT COALESCE(NULLIF(TRIM(u.first_name || ' ' || u.last_name), ''), u.username) "
+        f"FROM {users} u WHERE u.id = {user_id}"
     )
+
+
+def _detail_ticket(access: ProgrammeAccess, reference: str) -> Ticket:
+    """The ticket of the ticket page, with what _ticket_or_404 gives it, in a query cheap to plan.
+
+    The SLA panel's policy, calendar and holidays come as objects, and so do the target's
+    figures and whether the ticket has attachments; the people and the known issue the page
+    names come as names (`assignee_name`, `reporter_name`, `resolved_by_name`,
+    `known_issue_title`), not as joined rows. Seven joins took PostgreSQL 1-2 ms to plan,
+    longer than running the query; scalar subqueries on primary keys plan in microseconds,
+    and as SQL they cost nothing to build in Python.
+    """
+    tickets, users = _table(Ticket), _table(User)
+    target = (
+        f"FROM {_table(SlaTarget)} t "
+        f"WHERE t.policy_id = {tickets}.sla_policy_id AND t.severity = {tickets}.severity"
+    )
+    text, number = CharField(), IntegerField()
+    columns = {
+        "has_attachments": (
+            f"EXISTS (SELECT 1 FROM {_table(Attachment)} a WHERE a.ticket_id = {tickets}.id)",
+            BooleanField(),
+        ),
+        "sla_target_response_minutes": (f"SELECT t.response_minutes {target}", number),
+        "sla_target_resolution_minutes": (f"SELECT t.resolution_minutes {target}", number),
+        "sla_target_clock": (f"SELECT t.clock {target}", text),
+        "sla_target_at_risk_percent": (f"SELECT t.at_risk_percent {target}", number),
+        "assignee_name": (_name_sql(users, f"{tickets}.assignee_id"), text),
+        "reporter_name": (_name_sql(users, f"{tickets}.reporter_id"), text),
+        "resolved_by_name": (_name_sql(users, f"{tickets}.resolved_by_id"), text),
+        "known_issue_title": (
+            f"SELECT k.title FROM {_table(KnownIssue)} k WHERE k.id = {tickets}.known_issue_id",
+            text,
+        ),
+    }
     queryset = (
         Ticket.objects.visible_to(access)
-        .select_related(
-            "programme__calendar", "assignee", "reporter", "resolved_by", "known_issue", "sla_policy"
-        )
+        .select_related("programme__calendar", "sla_policy")
         .prefetch_related("programme__calendar__holidays")
-        .annotate(
-            has_attachments=RawSQL(
-                f"EXISTS (SELECT 1 FROM {attachments} a WHERE a.ticket_id = {tickets}.id)",
-                (),
-                output_field=BooleanField(),
-            ),
-            **{
-                f"sla_target_{name}": RawSQL(f"SELECT t.{name} {target}", (), output_field=field)
-                for name, field in (
-                    ("response_minutes", IntegerField()),
-                    ("resolution_minutes", IntegerField()),
-                    ("clock", CharField()),
-                    ("at_risk_percent", IntegerField()),
-                )
-            },
-        )
+        .annotate(**{name: RawSQL(sql, (), output_field=field) for name, (sql, field) in columns.items()})
     )
     ticket = get_object_or_404(queryset, reference=reference)
     # No target row: None, and the SLA panel says so (as with _ticket_or_404's JSON).
@@ -1053,6 +1097,31 @@ def _detail_ticket(access: ProgrammeAccess, reference: str) -> Ticket:
         else None
     )
     return ticket
+
+
+def _names(ticket: Ticket) -> dict[str, str]:
+    """The names the ticket page shows: from _detail_ticket's columns, else from the joined rows
+    (a ticket from _ticket_or_404, re-rendered after an action)."""
+    if hasattr(ticket, "reporter_name"):
+        return {
+            "assignee_name": ticket.assignee_name or "",
+            "reporter_name": ticket.reporter_name or "",
+            "resolved_by_name": ticket.resolved_by_name or "",
+            "known_issue_title": ticket.known_issue_title or "",
+        }
+    return {
+        "assignee_name": _person(ticket.assignee),
+        "reporter_name": _person(ticket.reporter),
+        "resolved_by_name": _person(ticket.resolved_by),
+        "known_issue_title": ticket.known_issue.title if ticket.known_issue_id else "",
+    }
+
+
+def _when(moment, zone) -> tuple[str, str]:
+    """A moment as the timeline shows it, in the programme's time zone: the same as the filters
+    `date:"c"` and `date:"D j M H:i"` under _render's time zone."""
+    local = timezone.localtime(moment, zone)
+    return local.isoformat(), dateformat.format(local, "D j M H:i")
 
 
 def _person(user) -> str:
@@ -1083,12 +1152,16 @@ def _detail_context(
         attachments = attachments.filter(internal=False)
     sla_explained = explain(ticket, events=all_events)
     events = [e for e in all_events if e.kind not in hidden and (internal or not e.internal)]
+    # Each line's words and times once, here, rather than through per-line filters.
+    zone = ZoneInfo(access.programme.timezone)
     for event in events:
         event.summary = _event_summary(event)
         event.who = _person(event.actor) or "System"
+        event.when_iso, event.when = _when(event.at, zone)
     comments = list(comments)
     for comment in comments:
         comment.who = _person(comment.author)
+        comment.when = _when(comment.created_at, zone)[1]
     actions = _allowed_actions(access, ticket)
     ticket_url = reverse("tickets:detail", args=[access.programme.slug, ticket.reference])
     bound_action, bound_form = bound if bound is not None else (None, None)
@@ -1097,7 +1170,7 @@ def _detail_context(
         if action == bound_action:
             return _action_ui(action, ticket_url, bound_form)
         if action in EAGER_ACTIONS:
-            return _action_ui(action, ticket_url, _action_form(action, access, ticket))
+            return _action_ui(action, ticket_url, _action_form(action, access, ticket), access)
         return _action_ui(action, ticket_url)
 
     return {
@@ -1121,6 +1194,7 @@ def _detail_context(
         "processes": _process_suggestions(access.programme) if bound_action == "edit" else [],
         "severity_overridden": ticket.computed_severity is not None
         and ticket.computed_severity != ticket.severity,
+        **_names(ticket),
     }
 
 
@@ -1143,7 +1217,9 @@ def ticket_action_form(request: HttpRequest, slug: str, reference: str, action: 
     if action not in ACTION_LABELS:
         raise Http404("No such action.")
     access = get_programme_for(request.user, slug)
-    ticket = get_object_or_404(Ticket.objects.visible_to(access).for_list(), reference=reference)
+    # The forms need the ticket's own fields only: no joins to plan.
+    ticket = get_object_or_404(Ticket.objects.visible_to(access), reference=reference)
+    ticket.programme = access.programme
     if action not in _allowed_actions(access, ticket):
         raise PermissionDenied("This action is not open to you on this ticket now.")
     ticket_url = reverse("tickets:detail", args=[slug, ticket.reference])
@@ -1152,7 +1228,7 @@ def ticket_action_form(request: HttpRequest, slug: str, reference: str, action: 
         "programme": access.programme,
         "ticket": ticket,
         "ticket_url": ticket_url,
-        "a": _action_ui(action, ticket_url, _action_form(action, access, ticket)),
+        "a": _action_ui(action, ticket_url, _action_form(action, access, ticket), access),
         "in_place": bool(request.htmx),
         "processes": _process_suggestions(access.programme) if action == "edit" else [],
     }

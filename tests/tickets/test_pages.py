@@ -25,6 +25,7 @@ PAGE_RULES = {
     "queue": {**ALL_MEMBERS, "champion": 403},
     "detail": ALL_MEMBERS,
     "action_form": {**ALL_MEMBERS, "sponsor": 403, "viewer": 403},  # the comment form on its own
+    "row_actions": WORKERS_ONLY,  # a queue row's menu
     "known_issues": ALL_MEMBERS,
     "known_issue_new": WORKERS_ONLY,
     "known_issue_edit": WORKERS_ONLY,
@@ -45,6 +46,8 @@ def ticket(champion):
 def page_url(name, ticket, issue) -> str:
     if name == "detail":
         return reverse("tickets:detail", args=["acme", ticket.reference])
+    if name == "row_actions":
+        return reverse("tickets:row_actions", args=["acme", ticket.reference])
     if name == "action_form":
         return reverse("tickets:action_form", args=["acme", ticket.reference, "comment"])
     if name == "known_issue_edit":

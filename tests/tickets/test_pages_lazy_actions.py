@@ -158,3 +158,16 @@ def test_the_timeline_names_the_assignee_and_falls_back_to_the_username(client, 
     assert f"assigned it to {engineer.user.username}" in html
     ticket.refresh_from_db()
     assert Ticket.objects.get(pk=ticket.pk).assignee == engineer.user
+
+
+def test_the_comment_box_fits_each_side_and_shows_its_errors(client, champion, desk, ticket):
+    """The blank comment box is rendered once per side and reused; a refused comment is not."""
+    internal = 'name="internal"'
+    for persona, sees_internal in [(desk, True), (champion, False), (desk, True), (champion, False)]:
+        client.force_login(persona.user)
+        box = panels(client.get(url(ticket)).content.decode())["comment"]
+        assert (internal in box) is sees_internal, persona.user.username
+        assert 'name="body"' in box and "This field is required" not in box
+    html = client.post(url(ticket, "comment/"), {"body": ""}, **htmx()).content.decode()
+    assert "This field is required" in panels(html)["comment"]
+    assert "This field is required" not in panels(client.get(url(ticket)).content.decode())["comment"]
