@@ -43,29 +43,29 @@ PASS, FAIL, NOT_MEASURABLE = CriterionStatus.PASS, CriterionStatus.FAIL, Criteri
 # (kind, title, threshold, window_days, why): the defaults every new programme starts with.
 DEFAULT_CRITERIA: list[tuple[str, str, str | None, int | None, str]] = [
     (CriterionKind.OPEN_SEV12, "Zero open Sev1 and Sev2 tickets", "0", None,
-     "Seed 000: no open critical or high defects. Leads may switch to seed 002's variant: zero Sev1 and an agreed cap on open Sev2."),
+     "No critical or high-impact defect may still be open at exit. Leads may agree a stricter or looser variant: zero Sev1 and a cap on open Sev2."),
     (CriterionKind.NEW_SEV12, "No new Sev1/Sev2 tickets for 3 days", None, 3,
-     "Seed 001: the defect rate has dropped: no new Sev1 or Sev2 for three days."),
+     "The flow of serious defects has stopped: three days without a new Sev1 or Sev2."),
     (CriterionKind.VOLUME_TREND, "Ticket volume stable or falling over 10 days", "0", 10,
-     "Seed 000: a stabilised or downward trend in ticket volume over ten consecutive days."),
+     "Demand on the desk has settled: ticket volume flat or falling over ten consecutive days."),
     (CriterionKind.EXCEPTION_RATE, "Exception rate below 0.1% of transactions", "0.1", 7,
-     "Seed 000: exceptions below 0.1% of transaction volume."),
+     "The platform runs cleanly: exceptions stay under 0.1% of transaction volume."),
     (CriterionKind.INTEGRATION_SUCCESS, "Integration success above 99.5%", "99.5", 7,
-     "Seed 000: integration transaction success rate exceeding 99.5%."),
+     "Integrations are dependable: more than 99.5% of integration calls succeed."),
     (CriterionKind.GOVERNOR_LIMIT_ALERTS, "Zero governor-limit alerts", "0", 7,
-     "Seed 000: zero active governor-limit alerts."),
+     "No platform limit is being hit: zero governor-limit alerts."),
     (CriterionKind.LOCK_CONTENTIONS, "Zero lock contentions", "0", 7,
-     "Seed 000: zero database lock contentions."),
+     "Data volumes and jobs do not collide: zero database lock contentions."),
     (CriterionKind.BAU_COMANAGED, "BAU has co-managed the queue for 14 days", "14", None,
-     "Seed 000: the BAU desk co-managed the active queue for at least two weeks."),
+     "The support organisation that stays has worked the live queue alongside the project team for at least two weeks."),
     (CriterionKind.BAU_SHARE, "BAU handles at least 80% of incoming volume", "80", 7,
-     "Seed 002: the customer support team handles 80%+ of incoming volume."),
+     "The BAU support team already carries the load: at least 80% of incoming tickets."),
     (CriterionKind.MONTH_END_CLOSE, "First month-end close happened in hypercare and was clean", None, None,
-     "Seed 000: hypercare spans the first month-end close, when the platform first runs at full load."),
+     "Month-end close is the first full-load test of the platform: hypercare must cover it, and it must go cleanly."),
     (CriterionKind.HANDOVER_PACK, "Handover pack complete", None, None,
-     "Seed 000: every document of the operational handover pack accepted by BAU."),
+     "Every document of the operational handover pack has been accepted by the BAU owner."),
     (CriterionKind.SLA_COMPLIANCE, "SLA compliance at or above 95%", "95", None,
-     "Seed 000: SLA targets met; the threshold is the leads' choice."),
+     "Tickets were answered and resolved within their SLA targets; the threshold is the leads' choice."),
 ]  # fmt: skip
 
 # Kinds that use a threshold and/or a window, and the units their values are in.
@@ -448,7 +448,7 @@ def _open_sev12(c: ExitCriterion, ctx: EvaluationContext) -> Result:
     cap = int(_threshold(c))
     figures = ctx.ticket_figures
     sev1, sev2 = figures["open_sev1"], figures["open_sev2"]
-    variant = "seed 000: zero open Sev2" if cap == 0 else f"seed 002: open Sev2 under a cap of {cap}"
+    variant = "zero open Sev2" if cap == 0 else f"open Sev2 under an agreed cap of {cap}"
     threshold = "0 open Sev1 and 0 open Sev2" if cap == 0 else f"0 open Sev1 and at most {cap} open Sev2"
     status = PASS if sev1 == 0 and sev2 <= cap else FAIL
     result = Result(

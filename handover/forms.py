@@ -24,8 +24,8 @@ class CriterionEditForm(forms.Form):
     """Title, threshold and window of one criterion; the open-tickets rule also picks its seed variant."""
 
     VARIANTS = [
-        ("zero", "Zero open Sev1 and zero open Sev2 (seed 000)"),
-        ("cap", "Zero open Sev1 and open Sev2 under a cap (seed 002)"),
+        ("zero", "Zero open Sev1 and zero open Sev2 (the default)"),
+        ("cap", "Zero open Sev1 and open Sev2 under an agreed cap"),
     ]
 
     title = forms.CharField(max_length=200)
@@ -64,7 +64,7 @@ class CriterionEditForm(forms.Form):
             and data.get("variant") == "cap"
             and not data.get("sev2_cap")
         ):
-            self.add_error("sev2_cap", "Give the cap on open Sev2 tickets for seed 002's variant.")
+            self.add_error("sev2_cap", "Give the cap on open Sev2 tickets for this variant.")
         return data
 
     def changes(self) -> dict:
