@@ -284,3 +284,35 @@ def test_the_navigation_shows_each_role_its_links(client, champion, desk, viewer
     client.force_login(viewer.user)
     nav = client.get("/p/acme/").content.decode()
     assert "Log an issue" not in nav and "All tickets" in nav
+
+
+def test_the_ticket_pages_sla_panel_counts_the_calendars_holidays(client, lead, desk, champion):
+    """The ticket page loads the calendar's holidays with the ticket: the panel is the SLA page's."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from hypercare import services as core
+    from tests.tickets.pages_helpers import access_of
+    from tickets import services
+
+    reported = datetime(2026, 3, 9, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+    core.calendar_update(
+        programme=lead.programme,
+        holidays=[(date(2026, 3, 13), "Company day off"), (date(2026, 3, 12), "Founders' day")],
+    )
+    ticket = services.ticket_create(
+        access=access_of(lead),
+        title="Opportunities cannot be saved",
+        severity=3,
+        severity_reason="worked example",
+        business_unit="Sales",
+        reported_at=reported,
+        at=reported,
+    )
+    for persona in (desk, champion):
+        client.force_login(persona.user)
+        page = client.get(f"/p/acme/tickets/{ticket.reference}/").content.decode()
+        assert "Holidays not counted: Thu 12 Mar (Founders&#x27; day), Fri 13 Mar (Company day off)." in page
+    client.force_login(desk.user)
+    sla_page = client.get(reverse("triage:ticket_sla", args=["acme", ticket.reference])).content.decode()
+    assert "Holidays not counted: Thu 12 Mar (Founders&#x27; day), Fri 13 Mar (Company day off)." in sla_page
