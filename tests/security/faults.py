@@ -59,6 +59,16 @@ def shared_redis_url() -> str:
     return f"redis://127.0.0.1:6379/{REDIS_DB}"
 
 
+def send_to_shared_broker(task: str, **kwargs) -> None:
+    """Queue `task` on the stack's broker. An explicit connection: Celery(broker=…) would lose to a
+    CELERY_BROKER_URL in the environment (CI sets one for the suite) and post to another database."""
+    from celery import Celery
+
+    app = Celery()
+    with app.connection_for_write(shared_redis_url()) as connection:
+        app.send_task(task, kwargs=kwargs, connection=connection)
+
+
 def flush_shared_redis_db() -> None:
     subprocess.run(["redis-cli", "-n", str(REDIS_DB), "flushdb"], check=True, capture_output=True)
 

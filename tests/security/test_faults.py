@@ -15,7 +15,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from celery import Celery
 from django.core import mail
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -37,6 +36,7 @@ from tests.security.faults import (
     free_port,
     http,
     page,
+    send_to_shared_broker,
     shared_redis_url,
     wait_until,
 )
@@ -312,9 +312,7 @@ def _restart_under_load(cluster, tmp_path):
         for n in range(20):
             assert post(300 + n)[0] == 201
         assert web.alive and worker.alive and beat.alive and web.starts == worker.starts == beat.starts == 1
-        Celery(broker=shared_redis_url()).send_task(
-            "hypercare.tasks.heartbeat_task", kwargs={"source": "after"}
-        )
+        send_to_shared_broker("hypercare.tasks.heartbeat_task", source="after")
 
         def heartbeats(source: str) -> int:
             with psycopg.connect(f"host=127.0.0.1 port={cluster.port} dbname=hc_fault user=postgres") as db:
