@@ -49,7 +49,7 @@ from django.views.decorators.vary import vary_on_headers
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.models import BusinessCalendar, Holiday, Membership, Notification, NotificationChannel
 from hypercare.pagination import FastPaginator
-from hypercare.roles import QUEUE_WORKERS, Role
+from hypercare.roles import QUEUE_WORKERS, Role, Team
 from hypercare.views import apply_errors
 from tickets import forms, rows, search, services
 from tickets.models import (
@@ -1152,6 +1152,29 @@ def _names(ticket: Ticket) -> dict[str, str]:
     }
 
 
+# Choice labels by value, built once: get_FOO_display() rebuilds a copy of every choice per call,
+# and the ticket page shows six of them.
+CHOICE_LABELS = {
+    name: dict(choices.choices)
+    for name, choices in (
+        ("status", Status),
+        ("team", Team),
+        ("category", Category),
+        ("impact_scope", ImpactScope),
+        ("workaround", Workaround),
+        ("severity", Severity),
+    )
+}
+
+
+def _labels(ticket: Ticket) -> dict[str, str]:
+    """The labels of the ticket's choices the page shows (the value itself when it has none)."""
+    return {
+        name: labels.get(getattr(ticket, name), getattr(ticket, name))
+        for name, labels in CHOICE_LABELS.items()
+    }
+
+
 def _when(moment, zone) -> tuple[str, str]:
     """A moment as the timeline shows it, in the programme's time zone: the same as the filters
     `date:"c"` and `date:"D j M H:i"` under _render's time zone."""
@@ -1231,6 +1254,7 @@ def _detail_context(
         "severity_overridden": ticket.computed_severity is not None
         and ticket.computed_severity != ticket.severity,
         **_names(ticket),
+        "labels": _labels(ticket),
     }
 
 

@@ -171,3 +171,16 @@ def test_the_comment_box_fits_each_side_and_shows_its_errors(client, champion, d
     html = client.post(url(ticket, "comment/"), {"body": ""}, **htmx()).content.decode()
     assert "This field is required" in panels(html)["comment"]
     assert "This field is required" not in panels(client.get(url(ticket)).content.decode())["comment"]
+
+
+def test_the_page_shows_the_tickets_choices_in_words(client, desk, engineer, ticket):
+    services.ticket_assign(access=access_of(desk), ticket=ticket, assignee=engineer.user)
+    client.force_login(desk.user)
+    html = client.get(url(ticket)).content.decode()
+    assert '<span class="status status-new" id="ticket-status">New</span>' in html
+    assert f"Assigned to {engineer.user.get_full_name()} (Project team)" in html
+    assert "<dt>Who is affected</dt><dd>A department or business unit</dd>" in html
+    assert "<dt>Workaround</dt><dd>A workaround with heavy friction</dd>" in html
+    assert "<dt>Category</dt><dd>Defect</dd>" in html
+    severity = ticket.get_severity_display()
+    assert f'Severity in force: <span class="badge sev{ticket.severity}">{severity}</span>' in html
