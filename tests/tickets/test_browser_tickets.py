@@ -98,3 +98,30 @@ def test_the_champions_pages_work_on_a_phone(browser_page, champion, desk):
     assert page.locator("#card-ACME-1").is_visible()
     assert page.evaluate(no_sideways_scroll)
     assert page.js_errors == []
+
+
+def test_action_panels_load_their_forms_in_place_and_say_when_they_cannot(browser_page, champion, desk):
+    from tests.tickets.pages_helpers import log_ticket
+
+    ticket = log_ticket(champion, title="Quote PDF shows the wrong VAT rate", process="Quote")
+    page = browser_page
+    log_in(page, "desk")
+    page.wait_for_url("**/")
+    page.goto(f"/p/acme/tickets/{ticket.reference}/")
+    page.evaluate("window.__samePage = true")
+    assert page.locator("#action-assign select").count() == 0, "not built before it is opened"
+    page.click("#action-assign summary")
+    page.wait_for_selector("#action-assign select[name=assignee]")
+    assert desk.user.get_full_name() in page.locator("#action-assign").inner_text()
+    page.select_option("#action-assign select[name=assignee]", str(desk.user.pk))
+    page.click("#action-assign button[type=submit]")
+    page.wait_for_selector("#flash")
+    assert "is assigned to" in page.locator("#flash").inner_text()
+    assert page.evaluate("window.__samePage") is True
+    # The member's role changes while the page is open: the panel says so instead of failing silently.
+    desk.membership.roles = ["viewer"]
+    desk.membership.save()
+    page.click("#action-severity summary")
+    page.wait_for_selector("#action-error:not([hidden])")
+    assert "not allowed" in page.locator("#action-error").inner_text()
+    assert page.js_errors == []
