@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.api import ProgrammeScopedMixin, as_drf_error
 from hypercare.audit import audit
+from hypercare.calendar import DEFAULT_WORKING_HOURS, WorkingCalendar
 from hypercare.models import Holiday, Membership
 from hypercare.pagination import DeferredJoinPaginator
 from tickets import services
@@ -127,7 +128,7 @@ class _DateList(Aggregate):
 def programme_access(user, slug: str) -> ProgrammeAccess:
     """hypercare.access.get_programme_for for the API, in one query that also reads what the SLA
     figures need: the caller's membership of this programme, the programme, its business calendar
-    and the calendar's holidays (`access.holidays`). The API shows no navigation, so the user's
+    and the calendar's holidays (its working_calendar is built from them). The API shows no navigation, so the user's
     other memberships and unread badge are not read. Anyone else goes through get_programme_for
     (superusers' access to every programme; a 404 for non-members)."""
     if user.is_authenticated:
@@ -138,18 +139,27 @@ def programme_access(user, slug: str) -> ProgrammeAccess:
             .annotate(dates=_DateList("date"))
             .values("dates")
         )
-        membership = (
+        found = (
             Membership.objects.active()
-            .filter(user=user, programme__slug=slug)
+            .filter(user=user, programme__slug=slug)  # one row at most: (programme, user) is unique
             .select_related("programme__calendar")
             .annotate(holiday_dates=Subquery(holidays))
-            .first()
+            .order_by()
         )
+        membership = next(iter(found), None)
         if membership is not None:
             membership.user = user
-            dates = membership.holiday_dates
-            membership.holidays = [date.fromisoformat(day) for day in dates.split(",")] if dates else []
-            return ProgrammeAccess(membership.programme, membership, frozenset(membership.roles), user)
+            programme = membership.programme
+            calendar = getattr(programme, "calendar", None)
+            if calendar is not None:
+                # What BusinessCalendar.working_calendar would build, with the holidays just read.
+                dates = membership.holiday_dates
+                calendar.working_calendar = WorkingCalendar.build(
+                    timezone=programme.timezone,
+                    working_hours=calendar.working_hours or DEFAULT_WORKING_HOURS,
+                    holidays=[date.fromisoformat(day) for day in dates.split(",")] if dates else (),
+                )
+            return ProgrammeAccess(programme, membership, frozenset(membership.roles), user)
     return get_programme_for(user, slug)
 
 
@@ -243,8 +253,7 @@ class TicketViewSet(
     def get_serializer_context(self):
         context = super().get_serializer_context()
         if hasattr(self, "access"):
-            membership = self.access.membership
-            calendars = SlaCalendars(self.programme, holidays=getattr(membership, "holidays", None))
+            calendars = SlaCalendars(self.programme)
             calendars.business  # noqa: B018 -- built up front: a fixed query budget whatever the page holds
             context.update(access=self.access, programme=self.programme, sla_calendars=calendars)
         return context
@@ -304,7 +313,18 @@ class TicketViewSet(
         location = reverse(
             "api:ticket-detail", kwargs={"slug": self.programme.slug, "reference": ticket.reference}
         )
-        return self.detail_response(ticket, status.HTTP_201_CREATED, Location=location)
+        # The ticket as the service saved it is what a read would give (tests compare the two):
+        # no comments or attachments yet, its timeline the events it was logged with.
+        ticket.visible_comments = []
+        ticket.visible_attachments = []
+        ticket.visible_events = [
+            event for event in ticket.logged_events if self.access.sees_internal or not event.internal
+        ]
+        return Response(
+            TicketDetailSerializer(ticket, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
 
     @extend_schema(
         summary="Edit a ticket",

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from hypercare.access import ProgrammeAccess
@@ -38,7 +37,7 @@ from tickets.models import (
     Workaround,
 )
 from triage.matrix import severity_for
-from triage.services import ticket_clocks_refresh
+from triage.services import ticket_clocks_alert, ticket_clocks_refresh, ticket_clocks_start
 
 MIN_REPLICATION_STEPS = 20
 
@@ -56,7 +55,13 @@ def _require_worker(access: ProgrammeAccess) -> None:
         _deny("Only the hypercare desk, engineers, BAU support and leads can change tickets.")
 
 
-def _event(
+def _event(ticket: Ticket, kind: str, **kwargs) -> TicketEvent:
+    event = _new_event(ticket, kind, **kwargs)
+    event.save(force_insert=True)
+    return event
+
+
+def _new_event(
     ticket: Ticket,
     kind: str,
     *,
@@ -68,7 +73,7 @@ def _event(
     internal: bool = False,
     **data,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    return TicketEvent(
         ticket=ticket,
         kind=kind,
         actor=access.user if access else None,
@@ -82,9 +87,18 @@ def _event(
 
 
 def _next_number(programme: Programme) -> int:
-    # The row lock of this UPDATE serialises concurrent creations in the same programme.
-    Programme.objects.filter(pk=programme.pk).update(last_ticket_number=F("last_ticket_number") + 1)
-    return Programme.objects.values_list("last_ticket_number", flat=True).get(pk=programme.pk)
+    # The row lock of this UPDATE serialises concurrent creations in the same programme until the
+    # transaction ends; RETURNING reads the number in the same statement (PostgreSQL, SQLite 3.35+).
+    quote = connection.ops.quote_name
+    table, column = Programme._meta.db_table, quote(Programme._meta.get_field("last_ticket_number").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(table)} SET {column} = {column} + 1 WHERE {quote(Programme._meta.pk.column)} = %s "
+            f"RETURNING {column}",
+            [programme.pk],
+        )
+        (number,) = cursor.fetchone()
+    return number
 
 
 def _check_choice(value: str, choices, field: str) -> None:
@@ -206,11 +220,8 @@ def ticket_create(
         programme, answers=answers, severity=severity, reason=severity_reason, category=category
     )
     reported = reported_at or now
-    number = _next_number(programme)
     ticket = Ticket(
         programme=programme,
-        number=number,
-        reference=f"{programme.ticket_prefix}-{number}",
         title=title.strip()[:200],
         description=description,
         reporter=reporter,
@@ -237,34 +248,46 @@ def ticket_create(
         ticket.resolved_at = reported
         ticket.resolved_at_tier = Tier.TIER1
         ticket.resolved_by = reporter
+    events = [
+        _new_event(
+            ticket,
+            EventKind.CREATED,
+            access=access,
+            at=reported,
+            to_value=ticket.status,
+            tier=ticket.tier,
+            status=ticket.status,
+            severity=final_severity,
+            computed_severity=computed,
+            overridden=computed is not None and computed != final_severity,
+            reason=severity_reason.strip(),
+        )
+    ]
+    if resolved_at_tier1:
+        events.append(
+            _new_event(
+                ticket,
+                EventKind.RESOLVED,
+                access=access,
+                at=reported,
+                from_value=Status.NEW,
+                to_value=Status.RESOLVED,
+                note=ticket.resolution,
+                tier=1,
+            )
+        )
+    # The clocks are computed from these events before the INSERT, which then carries them.
+    alerts = ticket_clocks_start(ticket=ticket, events=events, at=now)
+    ticket.number = _next_number(programme)
+    ticket.reference = f"{programme.ticket_prefix}-{ticket.number}"
     # Field validation only: the database enforces the constraints (checking them here costs a query each).
     ticket.full_clean(exclude=["sla_policy", "reporter", "programme"], validate_constraints=False)
     ticket.save()
-    _event(
-        ticket,
-        EventKind.CREATED,
-        access=access,
-        at=reported,
-        to_value=ticket.status,
-        tier=ticket.tier,
-        status=ticket.status,
-        severity=final_severity,
-        computed_severity=computed,
-        overridden=computed is not None and computed != final_severity,
-        reason=severity_reason.strip(),
-    )
-    if resolved_at_tier1:
-        _event(
-            ticket,
-            EventKind.RESOLVED,
-            access=access,
-            at=reported,
-            from_value=Status.NEW,
-            to_value=Status.RESOLVED,
-            note=ticket.resolution,
-            tier=1,
-        )
-    ticket_clocks_refresh(ticket=ticket, at=now)
+    for event in events:
+        event.ticket = ticket
+    TicketEvent.objects.bulk_create(events)
+    ticket_clocks_alert(ticket=ticket, kinds=alerts, at=now)
+    ticket.logged_events = events
     signals.ticket_created.send(sender=Ticket, ticket=ticket, at=now, imported=imported)
     return ticket
 

@@ -55,4 +55,15 @@ def severity_for(
     """The severity the programme's matrix gives these triage answers."""
     if category in ALWAYS_SEV4_CATEGORIES:
         return 4
-    return matrix_for(programme)[(impact_scope, workaround, bool(blocks_vital_process))]
+    from triage.models import SeverityRule
+
+    # The one cell: the programme's rule over the default (matrix_for reads all 24).
+    key = (impact_scope, workaround, bool(blocks_vital_process))
+    rule = (
+        SeverityRule.objects.filter(
+            programme=programme, impact_scope=key[0], workaround=key[1], blocks_vital_process=key[2]
+        )
+        .order_by()
+        .values_list("severity", flat=True)
+    )
+    return next(iter(rule), None) or DEFAULT_MATRIX[key]

@@ -10,12 +10,15 @@ from triage.services.clocks import (
     SLA_FIELDS,
     ClockContext,
     clock_state,
+    ticket_clocks_alert,
     ticket_clocks_recompute,
     ticket_clocks_refresh,
+    ticket_clocks_start,
 )
 from triage.services.policy import (
     BEGINNING,
     default_targets,
+    policy_and_target_for,
     policy_for,
     programme_defaults_create,
     severity_matrix_update,
@@ -53,6 +56,7 @@ __all__ = [
     "ClockContext",
     "clock_state",
     "default_targets",
+    "policy_and_target_for",
     "policy_for",
     "programme_defaults_create",
     "severity_matrix_update",
@@ -61,6 +65,8 @@ __all__ = [
     "sla_policy_publish",
     "sla_sweep",
     "target_for",
+    "ticket_clocks_alert",
     "ticket_clocks_recompute",
     "ticket_clocks_refresh",
+    "ticket_clocks_start",
 ]

@@ -13,7 +13,7 @@ from hypercare.calendar import WorkingCalendar
 from tickets.models import OPEN_STATUSES, EventKind, Ticket, TicketEvent
 from triage import sla
 from triage.models import AlertKind, SlaAlert, SlaPolicy
-from triage.services.policy import policy_for, target_for
+from triage.services.policy import policy_and_target_for, policy_for, target_for
 
 # The stored SLA columns of a ticket, in the order a change report lists them.
 SLA_FIELDS = (
@@ -84,8 +84,12 @@ def _computed(
         policy = policy_for(ticket.programme, anchor)
     target = context.target(policy, ticket.severity)
     state = sla.compute(timeline, target, context.calendar(ticket), at)
-    fields = {
-        "sla_policy_id": policy.pk if policy else None,
+    return _fields(policy.pk if policy else None, target, state), state
+
+
+def _fields(policy_id: int | None, target: sla.Target | None, state: sla.ClockState) -> dict:
+    return {
+        "sla_policy_id": policy_id,
         "sla_clock": target.clock if target else "",
         "sla_started_at": state.started_at,
         "response_due_at": state.response_due_at,
@@ -97,25 +101,58 @@ def _computed(
         "response_breached": state.response_breached,
         "resolution_breached": state.resolution_breached,
     }
-    return fields, state
 
 
-def _store(ticket: Ticket, fields: dict, *, at: datetime) -> None:
-    """Write the clocks; a flag an open ticket newly raises becomes an SLA alert, as in the sweep."""
-    raised = [
+def _raised(ticket: Ticket, fields: dict) -> list[str]:
+    """The alert kinds of the flags `fields` newly raise on an open ticket."""
+    return [
         kind
         for name, kind in _FLAG_ALERTS
         if fields[name] and not getattr(ticket, name) and ticket.status in OPEN_STATUSES
     ]
+
+
+def _alert(ticket: Ticket, kinds: list[str], *, at: datetime) -> None:
+    if kinds:
+        # The same outbox as the sweep: the (ticket, kind) constraint keeps it to one alert each.
+        SlaAlert.objects.bulk_create(
+            [SlaAlert(ticket=ticket, kind=kind, severity=ticket.severity, created_at=at) for kind in kinds],
+            ignore_conflicts=True,
+        )
+
+
+def _store(ticket: Ticket, fields: dict, *, at: datetime) -> None:
+    """Write the clocks; a flag an open ticket newly raises becomes an SLA alert, as in the sweep."""
+    raised = _raised(ticket, fields)
     Ticket.objects.filter(pk=ticket.pk).update(**fields)
     for name, value in fields.items():
         setattr(ticket, name, value)
-    if raised:
-        # The same outbox as the sweep: the (ticket, kind) constraint keeps it to one alert each.
-        SlaAlert.objects.bulk_create(
-            [SlaAlert(ticket=ticket, kind=kind, severity=ticket.severity, created_at=at) for kind in raised],
-            ignore_conflicts=True,
-        )
+    _alert(ticket, raised, at=at)
+
+
+def ticket_clocks_start(*, ticket: Ticket, events: list[TicketEvent], at: datetime) -> list[str]:
+    """Set the SLA fields of a ticket about to be inserted, from the events it is logged with.
+
+    What ticket_clocks_refresh would store right after the INSERT, computed before it (no
+    UPDATE, no reading the events back): the policy in force when it was triaged or reached the
+    desk, read with its target in one query; the calendar is the programme's (loaded with the
+    caller's access by the API). Returns the alert kinds to raise once the ticket is saved
+    (ticket_clocks_alert).
+    """
+    timeline = sla.timeline_from_events(events)
+    anchor = ticket.triaged_at or timeline.started_at or ticket.reported_at
+    policy_id, target = policy_and_target_for(ticket.programme, anchor, ticket.severity)
+    state = sla.compute(timeline, target, ticket.programme.calendar.working_calendar, at)
+    fields = _fields(policy_id, target, state)
+    raised = _raised(ticket, fields)
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    return raised
+
+
+def ticket_clocks_alert(*, ticket: Ticket, kinds: list[str], at: datetime) -> None:
+    """The SLA alerts of a newly saved ticket whose clocks were already at risk or breached."""
+    _alert(ticket, kinds, at=at)
 
 
 def ticket_clocks_refresh(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from hypercare.access import ProgrammeAccess
@@ -238,6 +239,34 @@ def policy_for(programme, at: datetime) -> SlaPolicy | None:
         policies.filter(effective_from__lte=at).order_by("-effective_from").first()
         or policies.order_by("effective_from").first()
     )
+
+
+def policy_and_target_for(programme, at: datetime, severity: int) -> tuple[int | None, sla.Target | None]:
+    """(policy_for(programme, at).pk, target_for(that policy, severity)) in one query.
+
+    Every version of the programme's policy is read with its target of this severity (a
+    programme has a handful of versions); the choice is policy_for's.
+    """
+    versions = list(
+        SlaPolicy.objects.filter(programme=programme)
+        .annotate(target=FilteredRelation("targets", condition=Q(targets__severity=severity)))
+        .order_by("effective_from")
+        .values_list(
+            "pk",
+            "effective_from",
+            "target__response_minutes",
+            "target__resolution_minutes",
+            "target__clock",
+            "target__at_risk_percent",
+        )
+    )
+    if not versions:
+        return None, None
+    in_force = [version for version in versions if version[1] <= at]
+    pk, _, response, resolution, clock, at_risk = in_force[-1] if in_force else versions[0]
+    if response is None:
+        return pk, None
+    return pk, sla.Target(response, resolution, clock, at_risk)
 
 
 def target_for(policy: SlaPolicy | None, severity: int) -> sla.Target | None:
