@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -13,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from hypercare.calendar import DEFAULT_WORKING_HOURS, WorkingCalendar, round_the_clock
+from hypercare.calendar import MAX_DAYS_SCANNED, CalendarError, WorkingCalendar, round_the_clock
 from hypercare.roles import Team
 from tickets.models import (
     DEFECT_CATEGORIES,
@@ -109,27 +110,15 @@ class ProgrammeKnownIssueField(serializers.PrimaryKeyRelatedField):
 
 
 class SlaCalendars:
-    """The programme's working calendars, built once per request (not once per ticket).
+    """The programme's working calendars, built once per request (not once per ticket)."""
 
-    `holidays`: the business calendar's holiday dates when the caller already has them (the
-    API's access query reads them), so building the calendar costs no query.
-    """
-
-    def __init__(self, programme, now: datetime | None = None, holidays=None):
+    def __init__(self, programme, now: datetime | None = None):
         self.programme = programme
         self.now = now or timezone.now()
-        self.holidays = holidays
 
     @cached_property
     def business(self) -> WorkingCalendar:
-        calendar = self.programme.calendar
-        if self.holidays is None:
-            return calendar.working_calendar
-        return WorkingCalendar.build(
-            timezone=self.programme.timezone,
-            working_hours=calendar.working_hours or DEFAULT_WORKING_HOURS,
-            holidays=self.holidays,
-        )
+        return self.programme.calendar.working_calendar
 
     @cached_property
     def round_the_clock(self) -> WorkingCalendar:
@@ -144,14 +133,38 @@ class SlaCalendars:
         On the 24×7 clock every minute counts: its windows run midnight to midnight, back to
         back, so their sum is the elapsed time itself (the same float, without the day walk).
         """
-        if clock == Clock.BUSINESS:
-            return self.business.working_minutes_between(start, end)
         if end <= start:
             return 0.0
-        return (end - start) / MINUTE
+        if clock != Clock.BUSINESS:
+            return (end - start) / MINUTE
+        # WorkingCalendar.working_time_between, with each day's window computed once per
+        # request (the rows of a page share their days); tests hold the two equal.
+        calendar = self.business
+        windows = self._windows
+        total = timedelta(0)
+        day = start.astimezone(calendar.timezone).date()
+        for _ in range(MAX_DAYS_SCANNED):
+            span = windows[day] if day in windows else windows.setdefault(day, calendar.window(day))
+            day += ONE_DAY
+            if span is None or span[1] <= start:
+                continue
+            opens = span[0] if span[0] > start else start
+            if opens >= end:
+                break
+            total += (span[1] if span[1] < end else end) - opens
+        else:
+            raise CalendarError(
+                f"No working time within {MAX_DAYS_SCANNED} days: check the hours and holidays."
+            )
+        return total / MINUTE
+
+    @cached_property
+    def _windows(self) -> dict:
+        return {}
 
 
 MINUTE = timedelta(minutes=1)
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -291,13 +304,19 @@ def _choice(values: dict, value):
     return values.get(value, value)
 
 
+_UTC = frozenset({UTC, ZoneInfo("UTC")})
+
+
 def _instant(value, tz):
     """A datetime as DRF's DateTimeField gives it: in the current time zone, ISO 8601, UTC as Z."""
     if not value:
         return None
     if isinstance(value, str):
         return value
-    value = timezone.make_aware(value, tz) if timezone.is_naive(value) else value.astimezone(tz)
+    zone = value.tzinfo
+    # Converting to its own zone (or from one UTC to another) leaves the text as it is.
+    if zone is not tz and not (zone in _UTC and tz in _UTC):
+        value = timezone.make_aware(value, tz) if timezone.is_naive(value) else value.astimezone(tz)
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 

@@ -4,7 +4,8 @@ give (DRF's own to_representation, kept as the reference), for every kind of tic
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -12,12 +13,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework import serializers as drf
 
+from hypercare.calendar import WorkingCalendar
 from hypercare.models import Programme
 from tests.factories import HolidayFactory, KnownIssueFactory, TicketFactory
 from tests.tickets.test_services_transitions import access_of, log, ticket_in
 from tickets import services
 from tickets.api import TicketViewSet
-from tickets.models import Status, Ticket
+from tickets.models import Clock, Status, Ticket
 from tickets.serializers import SlaCalendars, TicketDetailSerializer, TicketSerializer
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +134,19 @@ def test_rows_and_details_equal_the_declared_fields(request, mix, programme, per
             same(fast, slow, f"{ticket.reference} {serializer_class.__name__}")
 
 
+@pytest.mark.parametrize("zone", ["Europe/London", "Asia/Kolkata"])
+def test_instants_follow_the_current_time_zone_as_drf_does(mix, programme, desk, zone):
+    access = access_of(desk)
+    with timezone.override(zone):
+        for ticket in mix[:4]:
+            ticket = loaded(access, ticket.reference)
+            context = {"access": access, "sla_calendars": calendars(programme, timezone.now())}
+            fast = TicketDetailSerializer(context=context).to_representation(ticket)
+            same(fast, reference(TicketDetailSerializer, ticket, context), ticket.reference)
+            if zone == "Asia/Kolkata":
+                assert fast["reported_at"].endswith("+05:30")
+
+
 def test_the_mix_covers_every_figure(mix, programme):
     context = {"sla_calendars": calendars(programme, timezone.now())}
     rows = [TicketSerializer(context=context).to_representation(t) for t in mix]
@@ -178,3 +193,33 @@ def test_a_filtered_deep_page_reads_the_same_rows(mix, desk):
     assert open_only["count"] == sum(
         row["status"] in {"new", "triaged", "in_progress", "waiting_on_reporter"} for row in everything
     )
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/Sao_Paulo", "Asia/Kolkata"])
+def test_the_requests_calendar_counts_the_minutes_the_working_calendar_does(zone):
+    """SlaCalendars.minutes_between walks the days with their windows cached per request: the same
+    floats as WorkingCalendar.working_minutes_between, across holidays, DST changes, nights and weekends."""
+    hours = {
+        "mon": ["09:00", "17:30"],
+        "tue": ["08:15", "24:00"],
+        "wed": ["09:00", "17:00"],
+        "thu": ["00:00", "12:00"],
+        "fri": ["09:00", "17:00"],
+        "sat": ["10:00", "14:00"],
+        "sun": None,
+    }
+    holidays = [date(2026, 3, 30), date(2026, 3, 31), date(2026, 10, 26), date(2026, 12, 25)]
+    business = WorkingCalendar.build(timezone=zone, working_hours=hours, holidays=holidays)
+    programme = mock.Mock(timezone=zone)
+    programme.calendar.working_calendar = business
+    calendars = SlaCalendars(programme)
+    rng = random.Random(7)
+    base = datetime(2026, 3, 20, tzinfo=UTC)
+    for _ in range(3000):
+        start = base + timedelta(minutes=rng.randrange(0, 60 * 24 * 240))
+        end = start + timedelta(minutes=rng.randrange(-600, 60 * 24 * 40), seconds=rng.randrange(60))
+        expected = business.working_minutes_between(start, end)
+        assert calendars.minutes_between(Clock.BUSINESS, start, end) == expected, (start, end)
+        assert calendars.minutes_between(Clock.ROUND_THE_CLOCK, start, end) == (
+            calendars.round_the_clock.working_minutes_between(start, end)
+        ), (start, end)
