@@ -7,8 +7,9 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
-from django.db.models import Aggregate, CharField, Count, OuterRef, Prefetch, Q, Subquery
+from django.db import connection, transaction
+from django.db.models import Count, Prefetch, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -21,7 +22,7 @@ from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.api import ProgrammeScopedMixin, as_drf_error
 from hypercare.audit import audit
 from hypercare.calendar import DEFAULT_WORKING_HOURS, WorkingCalendar
-from hypercare.models import Holiday, Membership
+from hypercare.models import BusinessCalendar, Holiday, Membership
 from hypercare.pagination import DeferredJoinPaginator
 from tickets import services
 from tickets.filters import KnownIssueFilter, ProgrammeFilterBackend, TicketFilter
@@ -108,21 +109,22 @@ class ServiceErrorsMixin:
             raise Conflict(str(error)) from None
 
 
-class _DateList(Aggregate):
-    """Dates as one comma-separated 'YYYY-MM-DD' string (NULL for none)."""
-
-    function = "GROUP_CONCAT"
-    template = "%(function)s(%(expressions)s, ',')"
-    output_field = CharField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler,
-            connection,
-            function="STRING_AGG",
-            template="%(function)s(TO_CHAR(%(expressions)s, 'YYYY-MM-DD'), ',')",
-            **extra_context,
-        )
+def _holiday_dates_sql() -> str:
+    """The business calendar's holidays of the membership's programme as one comma-separated
+    'YYYY-MM-DD' string (NULL for none): a correlated subquery of the access query, as raw SQL
+    (a Subquery expression cost half a millisecond of query building per request)."""
+    quote = connection.ops.quote_name
+    holiday, calendar = Holiday._meta, BusinessCalendar._meta
+    dates = f"h.{quote(holiday.get_field('date').column)}"
+    if connection.vendor == "postgresql":
+        dates = f"STRING_AGG(TO_CHAR({dates}, 'YYYY-MM-DD'), ',')"
+    else:  # SQLite keeps dates as YYYY-MM-DD text
+        dates = f"GROUP_CONCAT({dates}, ',')"
+    return (
+        f"SELECT {dates} FROM {quote(holiday.db_table)} h "
+        f"JOIN {quote(calendar.db_table)} c ON c.{quote(calendar.pk.column)} = h.{quote('calendar_id')} "
+        f"WHERE c.{quote('programme_id')} = {quote(Membership._meta.db_table)}.{quote('programme_id')}"
+    )
 
 
 def programme_access(user, slug: str) -> ProgrammeAccess:
@@ -132,18 +134,11 @@ def programme_access(user, slug: str) -> ProgrammeAccess:
     other memberships and unread badge are not read. Anyone else goes through get_programme_for
     (superusers' access to every programme; a 404 for non-members)."""
     if user.is_authenticated:
-        holidays = (
-            Holiday.objects.filter(calendar__programme=OuterRef("programme_id"))
-            .order_by()
-            .values("calendar")
-            .annotate(dates=_DateList("date"))
-            .values("dates")
-        )
         found = (
             Membership.objects.active()
             .filter(user=user, programme__slug=slug)  # one row at most: (programme, user) is unique
             .select_related("programme__calendar")
-            .annotate(holiday_dates=Subquery(holidays))
+            .annotate(holiday_dates=RawSQL(_holiday_dates_sql(), ()))
             .order_by()
         )
         membership = next(iter(found), None)
