@@ -3,7 +3,8 @@
 Each service takes the caller's `access` (hypercare.access.ProgrammeAccess): the role rules
 live here, so the browser, the API, imports and tasks all obey the same ones. State changes
 are race-safe (`UPDATE … WHERE status = old`), each appends a timeline event, and each
-keeps the SLA clocks current through triage.services.ticket_clocks_refresh.
+keeps the SLA clocks current through triage.services.ticket_clocks_refresh (creation computes
+them before its INSERT: triage.services.ticket_clocks_start).
 """
 
 from __future__ import annotations
