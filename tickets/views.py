@@ -940,7 +940,6 @@ class ActionUI:
     url: str = ""
     form_url: str = ""
     form: object = None
-    open: bool = False
     fields_html: str = ""  # a blank form's fields, rendered once (_blank_fields)
 
 
@@ -1006,7 +1005,6 @@ def _action_ui(action: str, ticket_url: str, form=None, access: ProgrammeAccess 
         url=f"{ticket_url}{action}/",
         form_url=f"{ticket_url}actions/{action}/",
         form=form,
-        open=form is not None,
         fields_html=_blank_fields(action, access, form) if form is not None and access else "",
     )
 
