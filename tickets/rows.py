@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
 from hypercare.roles import Team
-from tickets.models import Category, Severity, Status, Ticket
+from tickets.models import Category, ImpactScope, Severity, Status, Ticket, Workaround
 
 DONE_STATUSES = ("resolved", "closed", "deferred")
 # The columns a row reads: the queue loads only these (a ticket row has about 50).
@@ -38,13 +38,24 @@ def load_rows(queryset):
     return queryset.select_related(None).select_related("assignee").only(*FIELDS)
 
 
-# Labels (lazy, so still translated at render time) by value: get_FOO_display() rebuilt a
-# hashable copy of every choice on each call, a fifth of a row's cost.
-LABELS = {choices: dict(choices.choices) for choices in (Category, Severity, Status, Team)}
+# A ticket's choice labels by field and value (lazy, so still translated at render time), for
+# the queue and the ticket page: get_FOO_display() rebuilds a hashable copy of every choice on
+# each call, which was a fifth of a queue row's cost.
+CHOICE_LABELS = {
+    name: dict(choices.choices)
+    for name, choices in (
+        ("status", Status),
+        ("team", Team),
+        ("category", Category),
+        ("impact_scope", ImpactScope),
+        ("workaround", Workaround),
+        ("severity", Severity),
+    )
+}
 
 
-def _label(choices, value) -> str:
-    return str(LABELS[choices].get(value, value))
+def _label(field: str, value) -> str:
+    return str(CHOICE_LABELS[field].get(value, value))
 
 
 def _when(value, *, day: bool = True) -> str:
@@ -107,9 +118,9 @@ KIND_WORDS = {"training gap": "Training gap", "defect": "Defect"}
 
 def _badges(ticket: Ticket) -> str:
     kind = ticket.kind
-    category = escape(_label(Category, ticket.category))
+    category = escape(_label("category", ticket.category))
     return (
-        f'<span class="badge sev{int(ticket.severity)}" title="{escape(_label(Severity, ticket.severity))}">'
+        f'<span class="badge sev{int(ticket.severity)}" title="{escape(_label("severity", ticket.severity))}">'
         f"Sev{int(ticket.severity)}</span>\n"
         f'<span class="kind kind-{kind.replace(" ", "-")}" title="{category}">{KIND_WORDS.get(kind) or category}</span>'
     )
@@ -160,7 +171,7 @@ class QueueRows:
             assignee = ticket.assignee
             who = escape(assignee.get_full_name() or assignee.username)
             if ticket.team:
-                who += f' <small class="help">{escape(_label(Team, ticket.team))}</small>'
+                who += f' <small class="help">{escape(_label("team", ticket.team))}</small>'
         else:
             who = '<span class="empty">unassigned</span>'
         tier = int(ticket.tier)
@@ -172,7 +183,7 @@ class QueueRows:
             f'      <td class="cell-inline">{_badges(ticket)}</td>\n'
             f'      <td class="cell-inline" title="Tier {tier}">T{tier}</td>\n'
             f'      <td class="cell-inline"><span class="status status-{escape(ticket.status)}">'
-            f"{escape(_label(Status, ticket.status))}</span></td>\n"
+            f"{escape(_label('status', ticket.status))}</span></td>\n"
             f'      <td class="assignee" data-label="Assignee">{who}</td>\n'
             f'      <td data-label="SLA">{_sla_cell(ticket)}</td>\n'
             f'      <td class="when" data-label="Reported"><small>{_when(ticket.reported_at)}</small></td>'

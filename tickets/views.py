@@ -49,7 +49,7 @@ from django.views.decorators.vary import vary_on_headers
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.models import BusinessCalendar, Holiday, Membership, Notification, NotificationChannel
 from hypercare.pagination import FastPaginator
-from hypercare.roles import QUEUE_WORKERS, Role, Team
+from hypercare.roles import QUEUE_WORKERS, Role
 from hypercare.views import apply_errors
 from tickets import forms, rows, search, services
 from tickets.models import (
@@ -70,6 +70,7 @@ from tickets.models import (
     Tier,
     Workaround,
 )
+from tickets.rows import CHOICE_LABELS
 from tickets.services import TicketStateError, TriageAnswers
 from triage.explain import explain
 from triage.matrix import ALWAYS_SEV4_CATEGORIES, severity_for
@@ -1148,21 +1149,6 @@ def _names(ticket: Ticket) -> dict[str, str]:
         "resolved_by_name": _person(ticket.resolved_by),
         "known_issue_title": ticket.known_issue.title if ticket.known_issue_id else "",
     }
-
-
-# Choice labels by value, built once: get_FOO_display() rebuilds a copy of every choice per call,
-# and the ticket page shows six of them.
-CHOICE_LABELS = {
-    name: dict(choices.choices)
-    for name, choices in (
-        ("status", Status),
-        ("team", Team),
-        ("category", Category),
-        ("impact_scope", ImpactScope),
-        ("workaround", Workaround),
-        ("severity", Severity),
-    )
-}
 
 
 def _labels(ticket: Ticket) -> dict[str, str]:
