@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from hypercare import roles as capabilities
+from hypercare.compiled import CompiledQuery
 from hypercare.models import Membership, Programme
 from hypercare.roles import Role
 
@@ -73,19 +74,25 @@ def _unread_in_app():
     )
 
 
+# Every active membership of a user (the navigation lists them) with its unread in-app
+# notifications (the badge): one query serves the whole page, compiled once per process.
+_memberships_of = CompiledQuery(
+    lambda user_id: (
+        Membership.objects.active()
+        .filter(user_id=user_id)
+        .select_related("programme")
+        .annotate(unread_in_app=_unread_in_app())
+        .order_by("programme__name")
+    ),
+    user_id=int,
+)
+
+
 def get_programme_for(user, slug: str) -> ProgrammeAccess:
     """The programme `slug` as `user` may see it; 404 (never 403) for anyone who is not a member."""
     if not user.is_authenticated:
         raise Http404("No such programme.")
-    # One query serves the whole page: every active membership of the user (the navigation
-    # lists them) with its unread in-app notifications (the badge), this programme's among them.
-    memberships = list(
-        Membership.objects.active()
-        .filter(user=user)
-        .select_related("programme")
-        .annotate(unread_in_app=_unread_in_app())
-        .order_by("programme__name")
-    )
+    memberships = _memberships_of(user_id=user.pk)
     for loaded in memberships:
         loaded.user = user  # the caller's user object: membership.user costs no query
     user._hypercare_memberships = memberships

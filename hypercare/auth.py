@@ -1,10 +1,12 @@
 """Authentication: login throttling, and the audit trail of failed logins."""
 
 from axes.backends import AxesStandaloneBackend
+from django.contrib.auth import backends, get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 
 from hypercare.audit import audit
+from hypercare.compiled import CompiledQuery
 
 
 class ThrottledLoginBackend(AxesStandaloneBackend):
@@ -18,6 +20,22 @@ class ThrottledLoginBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+_user_by_id = CompiledQuery(lambda pk: get_user_model()._default_manager.filter(pk=pk), pk=int)
+
+
+class ModelBackend(backends.ModelBackend):
+    """Django's username-and-password backend; the signed-in user of every request is read with
+    a query compiled once per process (Django builds and compiles it anew on each request)."""
+
+    def get_user(self, user_id):
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        user = next(iter(_user_by_id(pk=pk)), None)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 @receiver(user_login_failed)
