@@ -54,6 +54,9 @@ def env_for(database: str) -> dict[str, str]:
         HYPERCARE_BENCH_CEILING="1",
         CELERY_TASK_ALWAYS_EAGER="0",
         LOG_LEVEL="WARNING",
+        # Shared cache and cache-backed sessions, as docker-compose runs it (database 9 of the
+        # local Redis, away from the test suite's).
+        CACHE_URL="redis://127.0.0.1:6379/9",
         HYPERCARE_VAR_DIR=tempfile.mkdtemp(prefix="hc-bench-"),
     )
     return env

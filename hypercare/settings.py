@@ -101,7 +101,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "hypercare.auth.ThrottledLoginBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "hypercare.auth.ModelBackend",
 ]
 # Login throttling (django-axes): 5 failures lock a username, and separately an IP address,
 # for 15 minutes. Unknown usernames get exactly the same answers as known ones.
@@ -153,6 +153,23 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT: compiling a plan took about 1 s on aggregate queries over a million tickets,
     # far more than running them; the web requests' short queries never gain from it.
     DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+# Caches. Without CACHE_URL each process keeps its own (the embedded default: nothing to run).
+# With CACHE_URL (redis://host:6379/1) the cache is shared by every worker, and sessions are
+# read from it, falling back to the database (cached_db): a request no longer waits on a
+# session query. Sessions stay in the database without a shared cache, or a logout in one
+# worker would not reach another's copy. The "local" cache is per process on purpose: the
+# programme navigation fragment it holds is cheaper to rebuild than to fetch over the network.
+CACHE_URL = env("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "hc"}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
+    ),
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
+}
+if CACHE_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Dashboard aggregates over every ticket are recomputed at most this often (hypercare.aggregates);
 # off under the test suite, where a page must show what the test just wrote.
 HYPERCARE_AGGREGATE_CACHE_SECONDS = env_int("HYPERCARE_AGGREGATE_CACHE_SECONDS", 0 if TESTING else 60)
