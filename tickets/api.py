@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,11 +23,20 @@ from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.api import ProgrammeScopedMixin, as_drf_error
 from hypercare.audit import audit
 from hypercare.calendar import DEFAULT_WORKING_HOURS, WorkingCalendar
+from hypercare.compiled import CompiledQuery
 from hypercare.models import BusinessCalendar, Holiday, Membership
 from hypercare.pagination import DeferredJoinPaginator
 from tickets import services
 from tickets.filters import KnownIssueFilter, ProgrammeFilterBackend, TicketFilter
-from tickets.models import OPEN_STATUSES, Attachment, Comment, KnownIssue, Ticket, TicketEvent
+from tickets.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Comment,
+    KnownIssue,
+    ProgrammeTicketCount,
+    Ticket,
+    TicketEvent,
+)
 from tickets.serializers import (
     ROW_COLUMNS,
     AssignSerializer,
@@ -61,6 +71,11 @@ class TicketRowsPaginator(DeferredJoinPaginator):
     LIMIT k), are a subquery of the query that reads the rows' columns (ROW_COLUMNS: values,
     not model instances, the assignee's and reporter's usernames joined)."""
 
+    def __init__(self, *args, known_count: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if known_count is not None:
+            self.count = known_count  # Paginator.count is a cached_property: this is its value
+
     def _rows(self, bottom: int, top: int):
         tickets = self.object_list
         if top <= bottom:
@@ -76,6 +91,13 @@ class QueuePagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # The whole programme's list (no filter, a role that sees every ticket) takes its exact
+        # count from the trigger-kept ProgrammeTicketCount the access query read, not COUNT(*).
+        known = getattr(view, "known_count", lambda: None)()
+        self.django_paginator_class = partial(TicketRowsPaginator, known_count=known)
+        return super().paginate_queryset(queryset, request, view)
 
 
 ERRORS = {
@@ -127,21 +149,38 @@ def _holiday_dates_sql() -> str:
     )
 
 
+def _ticket_count_sql() -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT n.{quote('tickets')} FROM {quote(ProgrammeTicketCount._meta.db_table)} n "
+        f"WHERE n.{quote('programme_id')} = {quote(Membership._meta.db_table)}.{quote('programme_id')}"
+    )
+
+
+_api_membership = CompiledQuery(
+    lambda user_id, slug: (
+        Membership.objects.active()
+        .filter(user_id=user_id, programme__slug=slug)  # one row at most: (programme, user) is unique
+        .select_related("programme__calendar")
+        .annotate(
+            holiday_dates=RawSQL(_holiday_dates_sql(), ()), programme_tickets=RawSQL(_ticket_count_sql(), ())
+        )
+        .order_by()
+    ),
+    user_id=int,
+    slug=str,
+)
+
+
 def programme_access(user, slug: str) -> ProgrammeAccess:
     """hypercare.access.get_programme_for for the API, in one query that also reads what the SLA
     figures need: the caller's membership of this programme, the programme, its business calendar
-    and the calendar's holidays (its working_calendar is built from them). The API shows no navigation, so the user's
+    and the calendar's holidays (its working_calendar is built from them), and the programme's
+    ticket count (the list's `count`). The API shows no navigation, so the user's
     other memberships and unread badge are not read. Anyone else goes through get_programme_for
     (superusers' access to every programme; a 404 for non-members)."""
     if user.is_authenticated:
-        found = (
-            Membership.objects.active()
-            .filter(user=user, programme__slug=slug)  # one row at most: (programme, user) is unique
-            .select_related("programme__calendar")
-            .annotate(holiday_dates=RawSQL(_holiday_dates_sql(), ()))
-            .order_by()
-        )
-        membership = next(iter(found), None)
+        membership = next(iter(_api_membership(user_id=user.pk, slug=slug)), None)
         if membership is not None:
             membership.user = user
             programme = membership.programme
@@ -236,6 +275,19 @@ class TicketViewSet(
 
     def access_for(self, user, slug: str) -> ProgrammeAccess:
         return programme_access(user, slug)
+
+    def known_count(self) -> int | None:
+        """The list's count when it is the whole programme: from the access query, no COUNT(*)."""
+        membership = self.access.membership
+        if (
+            self.action != "list"
+            or membership is None
+            or not self.access.sees_all_tickets
+            or not hasattr(membership, "programme_tickets")
+            or any(name in self.request.query_params for name in TicketFilter.base_filters)
+        ):
+            return None
+        return membership.programme_tickets or 0
 
     def filter_queryset(self, queryset):
         # Without a filter's parameter the filter set would validate an empty form (a millisecond

@@ -300,6 +300,25 @@ class Ticket(models.Model):
         return "other"
 
 
+class ProgrammeTicketCount(models.Model):
+    """How many tickets a programme has, kept by database triggers on the ticket table.
+
+    The API list answers with the exact number of tickets; counting a million rows took
+    PostgreSQL about 45 ms on every request. Triggers (migration 0005) add and subtract on
+    every INSERT, DELETE and change of programme, whatever wrote the rows (the app, COPY in
+    seed_scale, the admin), so this row never needs the application's help. Read it, never
+    write it: a save() from a stale instance would overwrite the triggers' arithmetic.
+    """
+
+    programme = models.OneToOneField(
+        Programme, models.CASCADE, primary_key=True, related_name="ticket_counter"
+    )
+    tickets = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}: {self.tickets} tickets"
+
+
 class EventKind(models.TextChoices):
     CREATED = "created", "Logged"
     STATUS = "status", "Status changed"
