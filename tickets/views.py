@@ -47,6 +47,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from hypercare.access import ProgrammeAccess, get_programme_for
+from hypercare.compiled import CompiledQuery
 from hypercare.models import BusinessCalendar, Holiday, Membership, Notification, NotificationChannel
 from hypercare.pagination import FastPaginator
 from hypercare.roles import QUEUE_WORKERS, Role
@@ -1021,6 +1022,10 @@ def _timeline_events(ticket: Ticket) -> list[TicketEvent]:
     that user is gone: the timeline then shows the username). Written as SQL because the
     equivalent Case/Subquery expression cost more to build than the query took to run.
     """
+    return _events_of(ticket_id=ticket.pk)
+
+
+def _events_query(ticket_id: int):
     users, events = _table(User), _table(TicketEvent)
     assignee_name = RawSQL(
         f"SELECT TRIM(u.first_name || ' ' || u.last_name) FROM {users} u "
@@ -1028,12 +1033,28 @@ def _timeline_events(ticket: Ticket) -> list[TicketEvent]:
         (EventKind.ASSIGNED.value,),
         output_field=CharField(),
     )
-    return list(
-        TicketEvent.objects.filter(ticket=ticket)
+    return (
+        TicketEvent.objects.filter(ticket_id=ticket_id)
         .select_related("actor")
         .annotate(assignee_name=assignee_name)
         .order_by("at", "pk")
     )
+
+
+def _comments_query(ticket_id: int, internal: bool):
+    author = RawSQL(_name_sql(_table(User), f"{_table(Comment)}.author_id"), (), output_field=CharField())
+    comments = Comment.objects.filter(ticket_id=ticket_id).annotate(author_name=author)
+    return comments if internal else comments.filter(internal=False)
+
+
+# The ticket page's queries, compiled once per process (hypercare.compiled).
+_events_of = CompiledQuery(_events_query, ticket_id=int)
+_comments_of = {
+    internal: CompiledQuery(
+        lambda ticket_id, internal=internal: _comments_query(ticket_id, internal), ticket_id=int
+    )
+    for internal in (True, False)
+}
 
 
 def _name_sql(users: str, user_id: str) -> str:
@@ -1083,6 +1104,32 @@ def _detail_ticket(access: ProgrammeAccess, reference: str) -> Ticket:
     and as SQL they cost nothing to build in Python. The calendar's holidays come in the same
     query, as JSON (a second query and Django's prefetch machinery cost about 1 ms).
     """
+    if access.sees_all_tickets:
+        found = _detail_rows(programme_id=access.programme.pk, reference=reference)
+    else:
+        found = list(_detail_query(Ticket.objects.visible_to(access)).filter(reference=reference))
+    if not found:
+        raise Http404("No such ticket.")
+    ticket = found[0]
+    calendar = getattr(ticket.programme, "calendar", None)
+    if calendar is not None and hasattr(ticket, "calendar_holidays"):
+        _prefetched_holidays(calendar, ticket.calendar_holidays)
+    # No target row: None, and the SLA panel says so (as with _ticket_or_404's JSON).
+    ticket.sla_target_values = (
+        {
+            "response_minutes": ticket.sla_target_response_minutes,
+            "resolution_minutes": ticket.sla_target_resolution_minutes,
+            "clock": ticket.sla_target_clock,
+            "at_risk_percent": ticket.sla_target_at_risk_percent,
+        }
+        if ticket.sla_target_clock is not None
+        else None
+    )
+    return ticket
+
+
+def _detail_query(visible):
+    """_detail_ticket's columns on a queryset of tickets the member may see."""
     tickets, users = _table(Ticket), _table(User)
     target = (
         f"FROM {_table(SlaTarget)} t "
@@ -1107,30 +1154,24 @@ def _detail_ticket(access: ProgrammeAccess, reference: str) -> Ticket:
         ),
     }
     holidays = _holidays_sql(tickets)
-    queryset = Ticket.objects.visible_to(access).select_related("programme__calendar", "sla_policy")
+    queryset = visible.select_related("programme__calendar", "sla_policy")
     if holidays is None:
         queryset = queryset.prefetch_related("programme__calendar__holidays")
     else:
         columns["calendar_holidays"] = (holidays, text)
-    queryset = queryset.annotate(
+    return queryset.annotate(
         **{name: RawSQL(sql, (), output_field=field) for name, (sql, field) in columns.items()}
     )
-    ticket = get_object_or_404(queryset, reference=reference)
-    calendar = getattr(ticket.programme, "calendar", None)
-    if holidays is not None and calendar is not None:
-        _prefetched_holidays(calendar, ticket.calendar_holidays)
-    # No target row: None, and the SLA panel says so (as with _ticket_or_404's JSON).
-    ticket.sla_target_values = (
-        {
-            "response_minutes": ticket.sla_target_response_minutes,
-            "resolution_minutes": ticket.sla_target_resolution_minutes,
-            "clock": ticket.sla_target_clock,
-            "at_risk_percent": ticket.sla_target_at_risk_percent,
-        }
-        if ticket.sla_target_clock is not None
-        else None
-    )
-    return ticket
+
+
+# Members who see every ticket of the programme (the desk, engineers, leads): compiled once.
+_detail_rows = CompiledQuery(
+    lambda programme_id, reference: _detail_query(
+        Ticket.objects.filter(programme_id=programme_id, reference=reference)
+    ),
+    programme_id=int,
+    reference=str,
+)
 
 
 def _names(ticket: Ticket) -> dict[str, str]:
@@ -1184,14 +1225,12 @@ def _detail_context(
     internal = access.sees_internal
     # Every event once: the SLA panel computes the clocks from all of them, the timeline shows some.
     all_events = _timeline_events(ticket)
-    author = RawSQL(_name_sql(_table(User), f"{_table(Comment)}.author_id"), (), output_field=CharField())
-    comments = Comment.objects.filter(ticket=ticket).annotate(author_name=author)
+    comments = _comments_of[internal](ticket_id=ticket.pk)
     attachments = Attachment.objects.filter(ticket=ticket).select_related("uploaded_by")
     hidden = {EventKind.COMMENT}
     if not internal:
         # Champions never see internal comments, Tier 3 working notes, or the SLA machinery.
         hidden |= {EventKind.SLA, EventKind.BREACH}
-        comments = comments.filter(internal=False)
         attachments = attachments.filter(internal=False)
     sla_explained = explain(ticket, events=all_events)
     events = [e for e in all_events if e.kind not in hidden and (internal or not e.internal)]
@@ -1201,7 +1240,6 @@ def _detail_context(
         event.summary = _event_summary(event)
         event.who = _person(event.actor) or "System"
         event.when_iso, event.when = _when(event.at, zone)
-    comments = list(comments)
     for comment in comments:
         comment.who = comment.author_name
         comment.when = _when(comment.created_at, zone)[1]
