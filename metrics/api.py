@@ -10,12 +10,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, permissions, status
-from rest_framework.authentication import (
-    BaseAuthentication,
-    SessionAuthentication,
-    TokenAuthentication,
-    get_authorization_header,
-)
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +18,7 @@ from rest_framework.views import APIView
 from hypercare.access import get_programme_for
 from hypercare.api import ProgrammeScopedMixin
 from hypercare.audit import audit
+from hypercare.authentication import TokenAuthentication
 from metrics import services
 from metrics.models import IngestionToken, PointSource, Snapshot
 from metrics.scorecard import ProgrammeMetrics
