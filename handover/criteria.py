@@ -36,7 +36,8 @@ from handover.models import (
 from hypercare.aggregates import cached_aggregate
 from hypercare.models import Programme
 from hypercare.roles import Team
-from tickets.models import OPEN_STATUSES, Severity, Ticket
+from hypercare.vocabulary import OPEN_STATUSES, Severity
+from tickets.models import Ticket
 
 PASS, FAIL, NOT_MEASURABLE = CriterionStatus.PASS, CriterionStatus.FAIL, CriterionStatus.NOT_MEASURABLE
 

@@ -18,7 +18,8 @@ from handover.models import (
     PhaseKind,
 )
 from hypercare.access import ProgrammeAccess
-from tickets.models import DONE_STATUSES, KnownIssue
+from hypercare.vocabulary import DONE_STATUSES
+from tickets.models import KnownIssue
 
 DOCS = "https://sharepoint.acme.example/sites/salesforce-programme/handover"
 

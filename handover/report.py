@@ -20,7 +20,8 @@ from handover.models import HandoverItem, Runbook, SignOff
 from handover.selectors import hypercare_clock, kt_rows, signatory_states
 from hypercare.models import Programme, ProgrammeStatus
 from hypercare.roles import Team
-from tickets.models import KnownIssue, KnownIssueStatus, Severity, Ticket
+from hypercare.vocabulary import Severity
+from tickets.models import KnownIssue, KnownIssueStatus, Ticket
 
 
 @dataclass

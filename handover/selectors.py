@@ -13,7 +13,8 @@ from handover.models import PHASE_ORDER, KtPhase, PhaseKind, SignOff
 from hypercare.aggregates import cached_aggregate
 from hypercare.models import Programme
 from hypercare.roles import SIGNATORIES, Role, Team
-from tickets.models import DONE_STATUSES, KnownIssue, Ticket
+from hypercare.vocabulary import DONE_STATUSES
+from tickets.models import KnownIssue, Ticket
 
 
 @dataclass

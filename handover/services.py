@@ -37,7 +37,8 @@ from hypercare.audit import audit
 from hypercare.models import Membership, Programme, ProgrammeStatus
 from hypercare.notifications import notify
 from hypercare.roles import SIGNATORIES, Role
-from tickets.models import DONE_STATUSES, KnownIssue, Ticket
+from hypercare.vocabulary import DONE_STATUSES
+from tickets.models import KnownIssue, Ticket
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 

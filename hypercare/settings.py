@@ -265,7 +265,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status": give each enum a stable, meaningful name in the schema.
     "ENUM_NAME_OVERRIDES": {
-        "TicketStatusEnum": "tickets.models.Status",
+        "TicketStatusEnum": "hypercare.vocabulary.Status",
         "KnownIssueStatusEnum": "tickets.models.KnownIssueStatus",
         "ProgrammeStatusEnum": "hypercare.models.ProgrammeStatus",
         "ReleaseStatusEnum": "releases.models.ReleaseStatus",

@@ -52,7 +52,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def headline_figures(access: ProgrammeAccess) -> dict[str, int]:
     """Today's figures for the programme page, as the member may see them (one aggregate query)."""
-    from tickets.models import OPEN_STATUSES, Ticket
+    from hypercare.vocabulary import OPEN_STATUSES
+    from tickets.models import Ticket
 
     open_ = Q(status__in=OPEN_STATUSES)
     midnight = timezone.localtime(timezone=ZoneInfo(access.programme.timezone)).replace(

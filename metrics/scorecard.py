@@ -19,6 +19,7 @@ from django.utils import timezone
 from hypercare.aggregates import cached_aggregate
 from hypercare.models import Programme
 from hypercare.roles import Team
+from hypercare.vocabulary import TRAINING_GAP_CATEGORIES
 from metrics.kpis import KPI_BY_SLUG, KPIS, Area, KpiDefinition, Rag, Threshold, threshold_for, worst
 from metrics.models import Baseline, KpiThreshold, MetricSeries, Snapshot
 from metrics.snapshots import (
@@ -33,7 +34,7 @@ from metrics.snapshots import (
     tier_shares,
 )
 from metrics.telemetry import rollup
-from tickets.models import TRAINING_GAP_CATEGORIES, Ticket
+from tickets.models import Ticket
 
 RANGE_DAYS = 42  # six weeks: the usual length of a hypercare window
 WINDOW_DAYS = 7

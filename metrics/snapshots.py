@@ -20,15 +20,8 @@ from django.utils import timezone
 
 from hypercare.models import Programme
 from hypercare.roles import Team
-from tickets.models import (
-    DEFECT_CATEGORIES,
-    TRAINING_GAP_CATEGORIES,
-    Category,
-    Severity,
-    Status,
-    Ticket,
-    Tier,
-)
+from hypercare.vocabulary import DEFECT_CATEGORIES, TRAINING_GAP_CATEGORIES, Category, Severity, Status, Tier
+from tickets.models import Ticket
 
 CYCLE_TIME_WINDOW_DAYS = 7
 SEVERITIES = [str(value) for value in Severity.values]

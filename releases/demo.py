@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from hypercare.vocabulary import Severity
 from releases import services
 from releases.models import STAGE_ORDER, Stage
-from tickets.models import KnownIssue, Severity, Ticket
+from tickets.models import KnownIssue, Ticket
 
 # Fixes without a known issue: (title, what changes for users). The rest come from the known issues.
 OWN_FIXES = [

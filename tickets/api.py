@@ -26,17 +26,10 @@ from hypercare.calendar import DEFAULT_WORKING_HOURS, WorkingCalendar
 from hypercare.compiled import CompiledQuery
 from hypercare.models import BusinessCalendar, Holiday, Membership
 from hypercare.pagination import DeferredJoinPaginator
+from hypercare.vocabulary import OPEN_STATUSES
 from tickets import services
 from tickets.filters import KnownIssueFilter, ProgrammeFilterBackend, TicketFilter
-from tickets.models import (
-    OPEN_STATUSES,
-    Attachment,
-    Comment,
-    KnownIssue,
-    ProgrammeTicketCount,
-    Ticket,
-    TicketEvent,
-)
+from tickets.models import Attachment, Comment, KnownIssue, ProgrammeTicketCount, Ticket, TicketEvent
 from tickets.serializers import (
     ROW_COLUMNS,
     AssignSerializer,

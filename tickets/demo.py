@@ -24,8 +24,9 @@ from django.utils import timezone
 
 from hypercare.access import ProgrammeAccess
 from hypercare.models import Programme
+from hypercare.vocabulary import Category, EventKind, Status, Tier
 from tickets import services
-from tickets.models import Category, Comment, EventKind, KnownIssueStatus, Status, Ticket, TicketEvent, Tier
+from tickets.models import Comment, KnownIssueStatus, Ticket, TicketEvent
 from tickets.services import TicketStateError, TriageAnswers
 from triage.matrix import matrix_for
 from triage.services import BEGINNING, clock_state, policy_for, ticket_clocks_refresh

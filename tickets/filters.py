@@ -13,20 +13,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from hypercare.roles import Team
-from tickets import search
-from tickets.models import (
+from hypercare.vocabulary import (
     DEFECT_CATEGORIES,
     DONE_STATUSES,
     OPEN_STATUSES,
     TRAINING_GAP_CATEGORIES,
     Category,
-    KnownIssue,
-    KnownIssueStatus,
     Severity,
     Status,
-    Ticket,
     Tier,
 )
+from tickets import search
+from tickets.models import KnownIssue, KnownIssueStatus, Ticket
 
 KIND_CHOICES = [("defect", "Defect"), ("training gap", "Training gap (how-to)"), ("other", "Other")]
 STATUS_CHOICES = [("open", "Open (any)"), ("done", "Done (any)"), ("any", "Any status"), *Status.choices]

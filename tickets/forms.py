@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from tickets.models import (
-    TRANSITIONS,
-    Category,
-    ImpactScope,
-    KnownIssue,
-    KnownIssueStatus,
-    Severity,
-    Status,
-    Tier,
-    Workaround,
-)
+from hypercare.vocabulary import Category, ImpactScope, Severity, Status, Tier, Workaround
+from tickets.models import TRANSITIONS, KnownIssue, KnownIssueStatus
 
 # The guided form's plain-words answers, in the order a person thinks of them.
 IMPACT_CHOICES = [

@@ -22,8 +22,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from hypercare.access import ProgrammeAccess
 from hypercare.models import Membership
+from hypercare.vocabulary import OPEN_STATUSES, Category, Severity, Status
 from tickets import services
-from tickets.models import OPEN_STATUSES, Category, Severity, Status, Ticket
+from tickets.models import Ticket
 from tickets.services import TicketStateError
 from triage.services import ticket_clocks_refresh
 

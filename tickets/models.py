@@ -9,36 +9,19 @@ from django.db.models import Q
 
 from hypercare.models import Programme
 from hypercare.roles import Team
-
-
-class Category(models.TextChoices):
-    DEFECT = "defect", "Defect"
-    HOW_TO = "how_to", "How-to / training gap"
-    ACCESS = "access", "Access / permissions"
-    DATA = "data", "Data correction / migration"
-    CONFIGURATION = "configuration", "Configuration"
-    PERFORMANCE = "performance", "Performance"
-    INTEGRATION = "integration", "Integration"
-    ENHANCEMENT = "enhancement", "Enhancement request"
-
-
-# The seeds' distinction that every list must show: a bug or a training gap.
-TRAINING_GAP_CATEGORIES = frozenset({Category.HOW_TO})
-DEFECT_CATEGORIES = frozenset({Category.DEFECT, Category.PERFORMANCE, Category.INTEGRATION})
-
-
-class Status(models.TextChoices):
-    NEW = "new", "New"
-    TRIAGED = "triaged", "Triaged"
-    IN_PROGRESS = "in_progress", "In progress"
-    WAITING_ON_REPORTER = "waiting_on_reporter", "Waiting on reporter"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
-    DEFERRED = "deferred", "Deferred to backlog"
-
-
-OPEN_STATUSES = frozenset({Status.NEW, Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING_ON_REPORTER})
-DONE_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED, Status.DEFERRED})
+from hypercare.vocabulary import (
+    DEFECT_CATEGORIES,
+    OPEN_STATUSES,
+    TRAINING_GAP_CATEGORIES,
+    Category,
+    Clock,
+    EventKind,
+    ImpactScope,
+    Severity,
+    Status,
+    Tier,
+    Workaround,
+)
 
 # Allowed moves of the `transition` action. Resolving goes through `resolve` (it needs a
 # resolution note) and reopening through `reopen` (it needs a reason); both are listed
@@ -58,37 +41,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.CLOSED: frozenset({Status.IN_PROGRESS}),  # only by reopen
     Status.DEFERRED: frozenset({Status.TRIAGED, Status.CLOSED}),
 }
-
-
-class Tier(models.IntegerChoices):
-    TIER1 = 1, "Tier 1 (champions)"
-    TIER2 = 2, "Tier 2 (hypercare desk)"
-    TIER3 = 3, "Tier 3 (core engineers)"
-
-
-class Severity(models.IntegerChoices):
-    SEV1 = 1, "Sev1 critical"
-    SEV2 = 2, "Sev2 high"
-    SEV3 = 3, "Sev3 medium"
-    SEV4 = 4, "Sev4 low"
-
-
-class ImpactScope(models.TextChoices):
-    ORGANISATION = "organisation", "The whole organisation"
-    DEPARTMENT = "department", "A department or business unit"
-    SUBSET = "subset", "A subset of users / a team"
-    INDIVIDUAL = "individual", "One person"
-
-
-class Workaround(models.TextChoices):
-    NONE = "none", "No workaround"
-    PAINFUL = "painful", "A workaround with heavy friction"
-    SIMPLE = "simple", "A simple workaround"
-
-
-class Clock(models.TextChoices):
-    ROUND_THE_CLOCK = "24x7", "24×7"
-    BUSINESS = "business", "Business hours"
 
 
 class KnownIssueStatus(models.TextChoices):
@@ -317,25 +269,6 @@ class ProgrammeTicketCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme_id}: {self.tickets} tickets"
-
-
-class EventKind(models.TextChoices):
-    CREATED = "created", "Logged"
-    STATUS = "status", "Status changed"
-    SEVERITY = "severity", "Severity changed"
-    TIER = "tier", "Tier changed"
-    ESCALATED = "escalated", "Escalated"
-    ASSIGNED = "assigned", "Assigned"
-    CATEGORY = "category", "Category changed"
-    COMMENT = "comment", "Commented"
-    ATTACHMENT = "attachment", "Attachment added"
-    RESOLVED = "resolved", "Resolved"
-    REOPENED = "reopened", "Reopened"
-    CLOSED = "closed", "Closed"
-    LINKED = "linked", "Linked to a known issue"
-    EDITED = "edited", "Edited"
-    SLA = "sla", "SLA clocks recomputed"
-    BREACH = "breach", "SLA at risk or breached"
 
 
 class TicketEventQuerySet(models.QuerySet):

@@ -21,7 +21,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
 from hypercare.roles import Team
-from tickets.models import Category, ImpactScope, Severity, Status, Ticket, Workaround
+from hypercare.vocabulary import Category, ImpactScope, Severity, Status, Workaround
+from tickets.models import Ticket
 
 DONE_STATUSES = ("resolved", "closed", "deferred")
 # The columns a row reads: the queue loads only these (a ticket row has about 50).

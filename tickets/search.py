@@ -11,7 +11,8 @@ import re
 from django.db import connection
 from django.db.models import Q, QuerySet
 
-from tickets.models import KnownIssue, KnownIssueStatus, Status, Ticket
+from hypercare.vocabulary import Status
+from tickets.models import KnownIssue, KnownIssueStatus, Ticket
 
 SEARCH_CONFIG = "english"
 MIN_WORD = 3

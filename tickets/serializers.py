@@ -16,24 +16,19 @@ from rest_framework import serializers
 
 from hypercare.calendar import MAX_DAYS_SCANNED, CalendarError, WorkingCalendar, round_the_clock
 from hypercare.roles import Team
-from tickets.models import (
+from hypercare.vocabulary import (
     DEFECT_CATEGORIES,
     OPEN_STATUSES,
     TRAINING_GAP_CATEGORIES,
-    Attachment,
     Category,
     Clock,
-    Comment,
     ImpactScope,
-    KnownIssue,
-    KnownIssueStatus,
     Severity,
     Status,
-    Ticket,
-    TicketEvent,
     Tier,
     Workaround,
 )
+from tickets.models import Attachment, Comment, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
 
 KINDS = [("defect", "Defect"), ("training gap", "Training gap (how-to)"), ("other", "Other")]
 RUNNING_STATUSES = frozenset({Status.NEW, Status.TRIAGED, Status.IN_PROGRESS})

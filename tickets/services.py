@@ -20,23 +20,18 @@ from hypercare.access import ProgrammeAccess
 from hypercare.models import Membership, Programme
 from hypercare.notifications import notify
 from hypercare.roles import Role
-from tickets import signals
-from tickets.models import (
+from hypercare.vocabulary import (
     OPEN_STATUSES,
-    TRANSITIONS,
     Category,
-    Comment,
     EventKind,
     ImpactScope,
-    KnownIssue,
-    KnownIssueStatus,
     Severity,
     Status,
-    Ticket,
-    TicketEvent,
     Tier,
     Workaround,
 )
+from tickets import signals
+from tickets.models import TRANSITIONS, Comment, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
 from triage.matrix import severity_for
 from triage.services import ticket_clocks_alert, ticket_clocks_refresh, ticket_clocks_start
 

@@ -52,25 +52,19 @@ from hypercare.models import BusinessCalendar, Holiday, Membership, Notification
 from hypercare.pagination import FastPaginator
 from hypercare.roles import QUEUE_WORKERS, Role
 from hypercare.views import apply_errors
-from tickets import forms, rows, search, services
-from tickets.models import (
+from hypercare.vocabulary import (
     DONE_STATUSES,
     OPEN_STATUSES,
-    TRANSITIONS,
-    Attachment,
     Category,
-    Comment,
     EventKind,
     ImpactScope,
-    KnownIssue,
-    KnownIssueStatus,
     Severity,
     Status,
-    Ticket,
-    TicketEvent,
     Tier,
     Workaround,
 )
+from tickets import forms, rows, search, services
+from tickets.models import TRANSITIONS, Attachment, Comment, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
 from tickets.rows import CHOICE_LABELS
 from tickets.services import TicketStateError, TriageAnswers
 from triage.explain import explain

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.audit import audit
 from hypercare.views import apply_errors, require_lead
+from hypercare.vocabulary import Category, Severity
 from tickets.exports import tickets_csv
 from tickets.filters import TicketFilter, export_defaults
 from tickets.imports import (
@@ -39,7 +40,7 @@ from tickets.imports import (
     tickets_import,
     value_choices,
 )
-from tickets.models import Category, Severity, Ticket
+from tickets.models import Ticket
 
 SIGNING_SALT = "tickets.import"
 PLAN_MAX_AGE = 24 * 3600

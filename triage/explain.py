@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from hypercare.calendar import WEEKDAYS
 from hypercare.models import Holiday
-from tickets.models import Clock, EventKind, Status, Ticket
+from hypercare.vocabulary import Clock, EventKind, Status
+from tickets.models import Ticket
 from triage import sla
 from triage.models import SlaPolicy
 from triage.services.policy import target_for

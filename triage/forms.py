@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from hypercare.models import Membership
 from hypercare.roles import QUEUE_WORKERS
-from tickets.models import Clock, ImpactScope, Severity, Workaround
+from hypercare.vocabulary import Clock, ImpactScope, Severity, Workaround
 from triage.services.team import NOTIFICATION_KINDS
 
 SEVERITY_CHOICES = [(value, f"Sev{value}") for value in Severity.values]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tickets.models import Category, ImpactScope, Workaround
+from hypercare.vocabulary import Category, ImpactScope, Workaround
 
 # (impact scope, workaround, vital process blocked) -> severity, after seed 000:
 # Sev1 core function unavailable for a department or more, vital process blocked, no workaround;

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from hypercare.models import Programme
-from tickets.models import Clock, Severity
+from hypercare.vocabulary import Clock, Severity
 
 
 class SlaPolicy(models.Model):

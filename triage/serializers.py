@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from tickets.models import Clock, ImpactScope, Workaround
+from hypercare.vocabulary import Clock, ImpactScope, Workaround
 
 
 class SlaTargetSerializer(serializers.Serializer):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from hypercare.calendar import WorkingCalendar, round_the_clock
-from tickets.models import Clock, EventKind, Status
+from hypercare.vocabulary import Clock, EventKind, Status
 
 RUNNING_STATUSES = frozenset({Status.NEW, Status.TRIAGED, Status.IN_PROGRESS})
 PAUSED_STATUSES = frozenset({Status.WAITING_ON_REPORTER})

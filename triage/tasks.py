@@ -19,7 +19,8 @@ def recompute_open_clocks_task(*, programme_id: int) -> int:
     """After a calendar change, recompute the business-hours clocks of the programme's open tickets."""
     from django.utils import timezone
 
-    from tickets.models import Clock, Ticket
+    from hypercare.vocabulary import Clock
+    from tickets.models import Ticket
     from triage.services import ClockContext, ticket_clocks_recompute
 
     context, now, changed = ClockContext(), timezone.now(), 0

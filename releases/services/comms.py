@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from hypercare.models import Membership, NotificationPreference, Programme, ProgrammeStatus
 from hypercare.roles import Role
+from hypercare.vocabulary import OPEN_STATUSES
 from releases.models import (
     ChangeStatus,
     Hotfix,
@@ -27,7 +28,7 @@ from releases.models import (
     StatusReport,
 )
 from releases.services.patches import release_settings_for
-from tickets.models import OPEN_STATUSES, KnownIssue
+from tickets.models import KnownIssue
 
 logger = logging.getLogger(__name__)
 

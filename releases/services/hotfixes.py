@@ -17,6 +17,7 @@ from hypercare.audit import audit
 from hypercare.models import Programme
 from hypercare.notifications import notify
 from hypercare.roles import Role
+from hypercare.vocabulary import Severity
 from releases.models import (
     SHORT_STAGE_LABELS,
     STAGE_ORDER,
@@ -36,7 +37,7 @@ from releases.services.common import (
     require_builder,
     require_lead,
 )
-from tickets.models import KnownIssue, Severity, Ticket
+from tickets.models import KnownIssue, Ticket
 
 MAX_REPORT_BYTES = 10 * 1024 * 1024
 

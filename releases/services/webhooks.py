@@ -298,7 +298,8 @@ def ticket_webhooks_emit(*, at: datetime | None = None, window: timedelta = time
     Runs every minute from beat; each event has a stable key, so repeated runs (and apps that
     call webhook_emit themselves with the same keys) deliver it once. Returns events emitted.
     """
-    from tickets.models import EventKind, Severity, Ticket, TicketEvent
+    from hypercare.vocabulary import EventKind, Severity
+    from tickets.models import Ticket, TicketEvent
 
     now = at or timezone.now()
     since = now - window

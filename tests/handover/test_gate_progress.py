@@ -108,7 +108,8 @@ def test_the_demo_programmes_gate_turns_green_as_its_hypercare_runs_on(db):
     BAU-run queue, clean telemetry, an attested month-end and an accepted pack turn it green."""
     from hypercare.demo import seed_demo
     from hypercare.models import Membership
-    from tickets.models import OPEN_STATUSES, Ticket
+    from hypercare.vocabulary import OPEN_STATUSES
+    from tickets.models import Ticket
 
     today = date(2026, 3, 20)
     programme = seed_demo(today=today)

@@ -13,12 +13,13 @@ from django.db import connections
 from django.utils import timezone
 
 from hypercare.models import Programme
+from hypercare.vocabulary import EventKind
 from tests.conftest import require_postgres
 from tests.factories import HolidayFactory, KnownIssueFactory
 from tests.tickets.test_api_representation import same
 from tests.tickets.test_services_transitions import access_of
 from tickets import services
-from tickets.models import EventKind, Ticket
+from tickets.models import Ticket
 from triage.models import AlertKind, SlaAlert
 from triage.services import sla_policy_publish, ticket_clocks_recompute
 

@@ -15,11 +15,12 @@ from rest_framework import serializers as drf
 
 from hypercare.calendar import WorkingCalendar
 from hypercare.models import Programme
+from hypercare.vocabulary import Clock, Status
 from tests.factories import HolidayFactory, KnownIssueFactory, TicketFactory
 from tests.tickets.test_services_transitions import access_of, log, ticket_in
 from tickets import services
 from tickets.api import TicketViewSet
-from tickets.models import Clock, Status, Ticket
+from tickets.models import Ticket
 from tickets.serializers import SlaCalendars, TicketDetailSerializer, TicketSerializer
 
 pytestmark = pytest.mark.django_db

@@ -8,10 +8,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from hypercare.vocabulary import EventKind, Status, Tier
 from tests.factories import KnownIssueFactory
 from tests.tickets.test_services_transitions import access_of, log, ticket_in
 from tickets import services
-from tickets.models import EventKind, Status, Ticket, Tier
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from hypercare.vocabulary import Status
 from tests.tickets.test_services_transitions import ALLOWED, REFUSED, access_of, ticket_in
-from tickets.models import Status, Ticket
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 

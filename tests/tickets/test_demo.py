@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from hypercare import services as core
 from hypercare.demo import DEMO_PEOPLE
+from hypercare.vocabulary import EventKind, Status
 from tests.factories import ProgrammeFactory
 from tests.tickets.pages_helpers import log_ticket
 from tickets import demo
-from tickets.models import Comment, EventKind, KnownIssue, Status, Ticket, TicketEvent
+from tickets.models import Comment, KnownIssue, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from hypercare.models import Notification, Programme
+from hypercare.vocabulary import EventKind, Status, Tier
 from tests.tickets.test_services_transitions import access_of
 from tickets import imports
 from tickets.imports import ImportMapping, ImportRowsError, csv_read, import_check, tickets_import
-from tickets.models import EventKind, Status, Ticket, Tier
+from tickets.models import Ticket
 from tickets.services import TicketStateError
 from triage.models import SlaAlert
 

@@ -4,8 +4,9 @@ import pytest
 from django.utils import timezone
 
 from hypercare.access import get_programme_for
+from hypercare.vocabulary import EventKind
 from tickets import services
-from tickets.models import EventKind, TicketEvent
+from tickets.models import TicketEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from hypercare.models import Notification
+from hypercare.vocabulary import EventKind, Status, Tier
 from tests.tickets.test_services_transitions import access_of, log, ticket_in
 from tickets import services
-from tickets.models import EventKind, Status, Ticket, Tier
+from tickets.models import Ticket
 from tickets.services import TicketStateError
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from hypercare.vocabulary import EventKind
 from tests.tickets.test_services_transitions import access_of, log
 from tickets import services
-from tickets.models import Attachment, EventKind, TicketEvent
+from tickets.models import Attachment, TicketEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ import itertools
 import pytest
 
 from hypercare.access import get_programme_for
+from hypercare.vocabulary import EventKind, Status
 from tickets import services
-from tickets.models import TRANSITIONS, EventKind, Status, Ticket, TicketEvent
+from tickets.models import TRANSITIONS, Ticket, TicketEvent
 from tickets.services import TicketStateError
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 
 from hypercare import services as core
 from hypercare.access import get_programme_for
+from hypercare.vocabulary import EventKind
 from tickets import services
-from tickets.models import EventKind
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")

@@ -9,8 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from hypercare import services as core
+from hypercare.vocabulary import EventKind
 from tests.triage.conftest import london
-from tickets.models import EventKind, TicketEvent
+from tickets.models import TicketEvent
 from triage.explain import explain
 from triage.services import sla_sweep
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hypercare.calendar import DEFAULT_WORKING_HOURS, WorkingCalendar
-from tickets.models import EventKind, Status
+from hypercare.vocabulary import EventKind, Status
 from triage import sla
 
 CALENDARS = {

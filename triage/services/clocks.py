@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from hypercare.calendar import WorkingCalendar
-from tickets.models import OPEN_STATUSES, EventKind, Ticket, TicketEvent
+from hypercare.vocabulary import OPEN_STATUSES, EventKind
+from tickets.models import Ticket, TicketEvent
 from triage import sla
 from triage.models import AlertKind, SlaAlert, SlaPolicy
 from triage.services.policy import policy_and_target_for, policy_for, target_for

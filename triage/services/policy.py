@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from hypercare.access import ProgrammeAccess
 from hypercare.audit import audit
-from tickets.models import Clock, ImpactScope, Severity, Workaround
+from hypercare.vocabulary import Clock, ImpactScope, Severity, Workaround
 from triage import sla
 from triage.matrix import DEFAULT_MATRIX
 from triage.models import SeverityRule, SlaPolicy, SlaTarget

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from hypercare.access import ProgrammeAccess
 from hypercare.aggregates import cached_aggregate
-from tickets.models import DONE_STATUSES, OPEN_STATUSES, EventKind, Severity, Ticket, TicketEvent
+from hypercare.vocabulary import DONE_STATUSES, OPEN_STATUSES, EventKind, Severity
+from tickets.models import Ticket, TicketEvent
 from triage.models import Standup
 from triage.sla import RUNNING_STATUSES
 

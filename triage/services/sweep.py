@@ -28,7 +28,8 @@ from django.utils import timezone
 from hypercare.models import Membership
 from hypercare.notifications import Message, notify_many
 from hypercare.roles import Role
-from tickets.models import OPEN_STATUSES, EventKind, Ticket, TicketEvent
+from hypercare.vocabulary import OPEN_STATUSES, EventKind
+from tickets.models import Ticket, TicketEvent
 from triage.models import AlertKind, OnCallShift, QueueLead, SlaAlert
 from triage.sla import RUNNING_STATUSES
 

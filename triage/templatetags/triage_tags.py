@@ -49,6 +49,6 @@ def overdue(value):
 @register.filter
 def status_label(value):
     """A ticket status value as people read it: "waiting_on_reporter" → "Waiting on reporter"."""
-    from tickets.models import Status
+    from hypercare.vocabulary import Status
 
     return Status(value).label if value in Status.values else value
