@@ -103,8 +103,7 @@ FLAGS = {
 def generate(n: int, *, now, flagged=None) -> None:
     from django.db import connection
 
-    from tickets.models import Ticket
-    from triage.models import SlaAlert
+    from tickets.models import SlaAlert, Ticket
 
     programme, reporter = programme_and_people()
     policy = programme.sla_policies.order_by("effective_from").first()

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from handover import services
 from handover.models import (
@@ -18,10 +20,29 @@ from handover.models import (
     PhaseKind,
 )
 from hypercare.access import ProgrammeAccess
+from hypercare.demo import seed_programme
+from hypercare.models import Programme
 from hypercare.vocabulary import DONE_STATUSES
+from metrics import demo as metrics_demo
+from releases import demo as releases_demo
+from tickets import demo as tickets_demo
 from tickets.models import KnownIssue
+from triage import demo as triage_demo
 
 DOCS = "https://sharepoint.acme.example/sites/salesforce-programme/handover"
+
+
+@transaction.atomic
+def seed_demo(*, today: date | None = None) -> Programme | None:
+    """The whole demo programme: its people, then each app's data, lower layers first; None if loaded."""
+    today = today or timezone.localdate()
+    seeded = seed_programme(today=today)
+    if seeded is None:
+        return None
+    programme, people = seeded
+    for seed_app in (tickets_demo.seed, triage_demo.seed, metrics_demo.seed, seed, releases_demo.seed):
+        seed_app(programme=programme, people=people, today=today)
+    return programme
 
 
 def _as(membership) -> ProgrammeAccess:

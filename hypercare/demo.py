@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.utils import timezone
 
 from hypercare import services
 from hypercare.models import Programme
@@ -38,16 +35,15 @@ DEMO_PEOPLE = [
     ("viewer2", "Ines Duarte", [Role.VIEWER], Team.PROJECT, "PMO", "Portugal"),
 ]
 
-# Apps that add demo data provide `<app>.demo.seed(programme, people, today)`.
-DEMO_APPS = ("tickets", "triage", "metrics", "handover", "releases")
 
+def seed_programme(*, today: date) -> tuple[Programme, dict] | None:
+    """Create the demo programme and its people (by username); None if it exists already.
 
-@transaction.atomic
-def seed_demo(*, today: date | None = None) -> Programme | None:
-    """Create the demo programme and its people; None if it exists already."""
+    Each app adds its own demo data through `<app>.demo.seed(programme, people, today)`;
+    `handover.demo.seed_demo` (the top layer) calls them in order.
+    """
     if Programme.objects.filter(slug=DEMO_SLUG).exists():
         return None
-    today = today or timezone.localdate()
     admin = User.objects.filter(username="admin").first()
     if admin is None:
         admin = User.objects.create_superuser("admin", "admin@example.com", DEMO_PASSWORD)
@@ -83,12 +79,4 @@ def seed_demo(*, today: date | None = None) -> Programme | None:
         membership.user.set_password(DEMO_PASSWORD)
         membership.user.save(update_fields=["password"])
         people[username] = membership
-    for app in DEMO_APPS:
-        try:
-            module = importlib.import_module(f"{app}.demo")
-        except ModuleNotFoundError as error:
-            if error.name != f"{app}.demo":
-                raise
-            continue
-        module.seed(programme=programme, people=people, today=today)
-    return programme
+    return programme, people

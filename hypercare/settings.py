@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "hypercare",
+    "sla",
     "tickets",
     "triage",
     "metrics",

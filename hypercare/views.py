@@ -1,18 +1,16 @@
 """Pages of the core: the programme list, a programme's home, its calendar and its members."""
 
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from hypercare import services
+from hypercare import overview, services
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.audit import audit
 from hypercare.forms import CalendarForm, MemberForm, ProgrammeForm
@@ -50,28 +48,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "hypercare/home.html", {"programmes": programmes})
 
 
-def headline_figures(access: ProgrammeAccess) -> dict[str, int]:
-    """Today's figures for the programme page, as the member may see them (one aggregate query)."""
-    from hypercare.vocabulary import OPEN_STATUSES
-    from tickets.models import Ticket
-
-    open_ = Q(status__in=OPEN_STATUSES)
-    midnight = timezone.localtime(timezone=ZoneInfo(access.programme.timezone)).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    return Ticket.objects.visible_to(access).aggregate(
-        open=Count("pk", filter=open_),
-        sev1=Count("pk", filter=open_ & Q(severity=1)),
-        sev2=Count("pk", filter=open_ & Q(severity=2)),
-        breached=Count("pk", filter=open_ & (Q(response_breached=True) | Q(resolution_breached=True))),
-        at_risk=Count(
-            "pk", filter=open_ & Q(at_risk=True, response_breached=False, resolution_breached=False)
-        ),
-        unassigned=Count("pk", filter=open_ & Q(assignee__isnull=True, tier__gte=2)),
-        today=Count("pk", filter=Q(reported_at__gte=midnight)),
-    )
-
-
 @require_GET
 @login_required
 def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -90,7 +66,7 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "access": access,
             "programme": programme,
-            "headline": headline_figures(access),
+            **overview.figures(access),
             "days_in": (timezone.localdate() - programme.go_live_date).days,
             "days_planned": (programme.planned_exit_date - programme.go_live_date).days,
             "role_counts": [(Role(role).label, count) for role, count in role_counts.items()],

@@ -92,3 +92,11 @@ class EventKind(models.TextChoices):
     EDITED = "edited", "Edited"
     SLA = "sla", "SLA clocks recomputed"
     BREACH = "breach", "SLA at risk or breached"
+
+
+class AlertKind(models.TextChoices):
+    """What the breach sweep records about a ticket's SLA."""
+
+    AT_RISK = "at_risk", "At risk"
+    RESPONSE_BREACH = "response_breach", "Response target breached"
+    RESOLUTION_BREACH = "resolution_breach", "Resolution target breached"

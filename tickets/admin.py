@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from tickets.models import Attachment, Comment, KnownIssue, Ticket, TicketEvent
+from tickets.models import Attachment, Comment, KnownIssue, SlaAlert, Ticket, TicketEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -96,3 +96,12 @@ class AttachmentAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "ticket", "content_type", "size", "internal", "created_at"]
     list_select_related = ["ticket"]
     search_fields = ["ticket__reference", "original_name"]
+
+
+@admin.register(SlaAlert)
+class SlaAlertAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "kind", "severity", "created_at", "notified_at"]
+    list_filter = ["kind", "severity"]
+    raw_id_fields = ["ticket"]
+    # The sweep's outbox: read it here, never edit it (exactly-once rests on these rows).
+    readonly_fields = ["ticket", "kind", "severity", "created_at", "notified_at"]

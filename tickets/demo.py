@@ -8,7 +8,7 @@ The last days' tickets (the live queue) and a sample of older ones go through th
 with explicit times (`at=`), so their timelines, notifications and SLA clocks are exactly
 what real use produces. The bulk of older, finished tickets is written with bulk_create,
 with the same timeline events the services write and SLA clocks computed by the same
-engine (triage.services.clock_state), so the demo loads in a few seconds.
+engine (tickets.clocks.clock_state), so the demo loads in a few seconds.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from django.utils import timezone
 from hypercare.access import ProgrammeAccess
 from hypercare.models import Programme
 from hypercare.vocabulary import Category, EventKind, Status, Tier
+from sla.matrix import matrix_for
+from sla.policy import BEGINNING, policy_for
 from tickets import services
+from tickets.clocks import clock_state, ticket_clocks_refresh
 from tickets.models import Comment, KnownIssueStatus, Ticket, TicketEvent
 from tickets.services import TicketStateError, TriageAnswers
-from triage.matrix import matrix_for
-from triage.services import BEGINNING, clock_state, policy_for, ticket_clocks_refresh
 
 SEED = 20260302
 DAYS = 21

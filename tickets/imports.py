@@ -24,9 +24,9 @@ from hypercare.access import ProgrammeAccess
 from hypercare.models import Membership
 from hypercare.vocabulary import OPEN_STATUSES, Category, Severity, Status
 from tickets import services
+from tickets.clocks import ticket_clocks_refresh
 from tickets.models import Ticket
 from tickets.services import TicketStateError
-from triage.services import ticket_clocks_refresh
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 # Each row goes through the services (timeline, clocks: some 15 queries): a file must commit

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from hypercare.models import Programme
 from hypercare.roles import Team
@@ -13,6 +15,7 @@ from hypercare.vocabulary import (
     DEFECT_CATEGORIES,
     OPEN_STATUSES,
     TRAINING_GAP_CATEGORIES,
+    AlertKind,
     Category,
     Clock,
     EventKind,
@@ -22,6 +25,7 @@ from hypercare.vocabulary import (
     Tier,
     Workaround,
 )
+from sla import outcomes
 
 # Allowed moves of the `transition` action. Resolving goes through `resolve` (it needs a
 # resolution note) and reopening through `reopen` (it needs a reason); both are listed
@@ -81,9 +85,46 @@ class KnownIssue(models.Model):
         return self.title
 
 
+# The reads that every screen counts by, each written once: a Q for aggregates (Count(filter=…))
+# and a QuerySet method for lists. Breach and at-risk come from the SLA layer (`sla.outcomes`).
+OPEN = Q(status__in=OPEN_STATUSES)
+HIGH_SEVERITY = Q(severity__lte=Severity.SEV2)
+# Waiting for an owner at the desk or at Tier 3 (a champion's Tier 1 ticket is theirs).
+UNASSIGNED = Q(assignee__isnull=True, tier__gte=Tier.TIER2)
+
+
 class TicketQuerySet(models.QuerySet):
     def open(self) -> TicketQuerySet:
-        return self.filter(status__in=OPEN_STATUSES)
+        return self.filter(OPEN)
+
+    def high_severity(self) -> TicketQuerySet:
+        """Sev1 and Sev2."""
+        return self.filter(HIGH_SEVERITY)
+
+    def unassigned(self) -> TicketQuerySet:
+        return self.filter(UNASSIGNED)
+
+    def breached_at(self, at: datetime) -> TicketQuerySet:
+        """Either SLA target breached at `at`: a flag the sweep set, or a due instant already past."""
+        return self.filter(outcomes.breached_q(at))
+
+    def at_risk_at(self, at: datetime) -> TicketQuerySet:
+        return self.filter(outcomes.at_risk_q(at))
+
+    def reported_between(self, start: datetime, end: datetime) -> TicketQuerySet:
+        return self.filter(reported_at__gte=start, reported_at__lt=end)
+
+    def headline(self, *, at: datetime, midnight: datetime) -> dict[str, int]:
+        """The programme page's figures over these tickets, at `at` (one aggregate query)."""
+        return self.aggregate(
+            open=Count("pk", filter=OPEN),
+            sev1=Count("pk", filter=OPEN & Q(severity=Severity.SEV1)),
+            sev2=Count("pk", filter=OPEN & Q(severity=Severity.SEV2)),
+            breached=Count("pk", filter=OPEN & outcomes.breached_q(at)),
+            at_risk=Count("pk", filter=OPEN & outcomes.at_risk_q(at)),
+            unassigned=Count("pk", filter=OPEN & UNASSIGNED),
+            today=Count("pk", filter=Q(reported_at__gte=midnight)),
+        )
 
     def of(self, programme) -> TicketQuerySet:
         return self.filter(programme=programme)
@@ -157,9 +198,9 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # SLA clocks, maintained by triage.sla from the ticket's own timeline events.
+    # SLA clocks, maintained by sla.engine from the ticket's own timeline events.
     sla_policy = models.ForeignKey(
-        "triage.SlaPolicy", models.PROTECT, null=True, blank=True, related_name="tickets"
+        "sla.SlaPolicy", models.PROTECT, null=True, blank=True, related_name="tickets"
     )
     sla_clock = models.CharField(max_length=10, choices=Clock.choices, blank=True)
     sla_started_at = models.DateTimeField(null=True, blank=True)
@@ -349,3 +390,38 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class SlaAlertQuerySet(models.QuerySet):
+    def pending(self) -> SlaAlertQuerySet:
+        """Alerts whose notifications have not gone out yet."""
+        return self.filter(notified_at__isnull=True)
+
+
+class SlaAlert(models.Model):
+    """One SLA event of one ticket: the breach sweep's outbox.
+
+    The (ticket, kind) pair is unique, so however often the sweep runs, retries or races
+    another sweep, each event is recorded once; its notifications go out with the row
+    marked notified in the same transaction.
+    """
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="sla_alerts")
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    created_at = models.DateTimeField()
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SlaAlertQuerySet.as_manager()
+
+    class Meta:
+        db_table = "triage_slaalert"  # the table predates its move to tickets
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "kind"], name="slaalert_unique_kind")]
+        indexes = [
+            # The fan-out reads only pending alerts, oldest first.
+            models.Index(fields=["id"], name="slaalert_pending", condition=Q(notified_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id}"

@@ -3,8 +3,8 @@
 Each service takes the caller's `access` (hypercare.access.ProgrammeAccess): the role rules
 live here, so the browser, the API, imports and tasks all obey the same ones. State changes
 are race-safe (`UPDATE … WHERE status = old`), each appends a timeline event, and each
-keeps the SLA clocks current through triage.services.ticket_clocks_refresh (creation computes
-them before its INSERT: triage.services.ticket_clocks_start).
+keeps the SLA clocks current through tickets.clocks.ticket_clocks_refresh (creation computes
+them before its INSERT: tickets.clocks.ticket_clocks_start).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from hypercare.vocabulary import (
     Tier,
     Workaround,
 )
+from sla.matrix import severity_for
 from tickets import signals
+from tickets.clocks import ticket_clocks_alert, ticket_clocks_refresh, ticket_clocks_start
 from tickets.models import TRANSITIONS, Comment, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
-from triage.matrix import severity_for
-from triage.services import ticket_clocks_alert, ticket_clocks_refresh, ticket_clocks_start
 
 MIN_REPLICATION_STEPS = 20
 

@@ -63,13 +63,13 @@ from hypercare.vocabulary import (
     Tier,
     Workaround,
 )
+from sla.matrix import ALWAYS_SEV4_CATEGORIES, severity_for
+from sla.models import SlaTarget
 from tickets import forms, rows, search, services
+from tickets.explain import explain
 from tickets.models import TRANSITIONS, Attachment, Comment, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
 from tickets.rows import CHOICE_LABELS
 from tickets.services import TicketStateError, TriageAnswers
-from triage.explain import explain
-from triage.matrix import ALWAYS_SEV4_CATEGORIES, severity_for
-from triage.models import SlaTarget
 
 User = get_user_model()
 QUEUE_PAGE_SIZE = 25
@@ -429,7 +429,7 @@ def suggest(access: ProgrammeAccess, data, similar: list[Ticket]) -> Suggestion:
             )
         else:
             suggestion.severity_reason = f"{_severity_words(scope, workaround, vital)}: the triage matrix gives Sev{suggestion.severity}."
-        from triage.services import policy_for, target_for
+        from sla.policy import policy_for, target_for
 
         target = target_for(policy_for(access.programme, timezone.now()), suggestion.severity)
         if target is not None:

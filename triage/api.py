@@ -15,11 +15,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hypercare.api import ProgrammeScopedMixin, as_drf_error
+from sla.matrix import ALWAYS_SEV4_CATEGORIES, matrix_for
+from sla.models import SlaPolicy
+from sla.policy import policy_for, severity_matrix_update, sla_policy_publish
+from tickets.explain import explain
 from tickets.models import Ticket
 from triage import services
-from triage.explain import explain
-from triage.matrix import ALWAYS_SEV4_CATEGORIES, matrix_for
-from triage.models import OnCallShift, SlaPolicy
+from triage.models import OnCallShift
 from triage.serializers import (
     ComplianceSerializer,
     MatrixSerializer,
@@ -73,7 +75,7 @@ class SlaPolicyView(ProgrammeScopedMixin, APIView):
 
     @extend_schema(responses=SlaPolicySerializer)
     def get(self, request, slug):
-        policy = services.policy_for(self.programme, timezone.now())
+        policy = policy_for(self.programme, timezone.now())
         if policy is None:
             raise Http404("This programme has no SLA policy.")
         policy = _policy_queryset(self.programme).get(pk=policy.pk)
@@ -86,7 +88,7 @@ class SlaPolicyView(ProgrammeScopedMixin, APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         policy = _call(
-            services.sla_policy_publish,
+            sla_policy_publish,
             access=self.access,
             targets=data["targets"],
             effective_from=data.get("effective_from"),
@@ -134,9 +136,7 @@ class MatrixView(ProgrammeScopedMixin, APIView):
         self.require_lead()
         serializer = MatrixSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        changed = _call(
-            services.severity_matrix_update, access=self.access, cells=serializer.validated_data["cells"]
-        )
+        changed = _call(severity_matrix_update, access=self.access, cells=serializer.validated_data["cells"])
         return Response(
             MatrixUpdateResultSerializer({**_matrix_data(self.programme), "changed": changed}).data
         )

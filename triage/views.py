@@ -16,9 +16,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from hypercare.access import get_programme_for
 from hypercare.views import apply_errors, require_lead
+from sla.matrix import ALWAYS_SEV4_CATEGORIES, matrix_for
+from sla.models import SlaPolicy
+from sla.policy import policy_for, severity_matrix_update, sla_policy_publish
+from tickets.explain import explain
 from tickets.models import Ticket
 from triage import services
-from triage.explain import explain
 from triage.forms import (
     MatrixForm,
     OnCallShiftForm,
@@ -28,8 +31,7 @@ from triage.forms import (
     SlaPolicyForm,
     aware,
 )
-from triage.matrix import ALWAYS_SEV4_CATEGORIES, matrix_for
-from triage.models import OnCallShift, QueueLead, SlaPolicy
+from triage.models import OnCallShift, QueueLead
 
 
 def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
@@ -68,7 +70,7 @@ def standup_start(request: HttpRequest, slug: str) -> HttpResponse:
 def sla_policy(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_programme_for(request.user, slug)
     programme = access.programme
-    current = services.policy_for(programme, timezone.now())
+    current = policy_for(programme, timezone.now())
     versions = (
         SlaPolicy.objects.filter(programme=programme)
         .select_related("created_by")
@@ -80,7 +82,7 @@ def sla_policy(request: HttpRequest, slug: str) -> HttpResponse:
         require_lead(access, request)
         if form.is_valid():
             try:
-                services.sla_policy_publish(
+                sla_policy_publish(
                     access=access,
                     targets=form.targets(),
                     effective_from=aware(form.cleaned_data["effective_from"], programme.timezone),
@@ -113,7 +115,7 @@ def matrix(request: HttpRequest, slug: str) -> HttpResponse:
         require_lead(access, request)
         if form.is_valid():
             try:
-                changed = services.severity_matrix_update(access=access, cells=form.cells())
+                changed = severity_matrix_update(access=access, cells=form.cells())
             except ValidationError as error:
                 apply_errors(form, error)
             else:

@@ -276,7 +276,7 @@ def test_the_pack_criterion_passes_only_when_every_item_is_accepted(programme):
 
 
 def sla_tickets(programme, met: int, breached: int):
-    from triage.models import SlaPolicy
+    from sla.models import SlaPolicy
 
     policy = SlaPolicy.objects.filter(programme=programme).first()
     for i in range(met + breached):

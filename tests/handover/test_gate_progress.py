@@ -21,7 +21,7 @@ def statuses(gate) -> dict[str, str]:
 
 
 def test_the_gate_turns_green_as_the_data_progresses(programme, lead, owner, engineer):
-    from triage.models import SlaPolicy
+    from sla.models import SlaPolicy
 
     policy = SlaPolicy.objects.filter(programme=programme).first()
     go_live = programme.go_live_date  # Monday 2 March 2026
@@ -106,7 +106,7 @@ def test_the_gate_turns_green_as_the_data_progresses(programme, lead, owner, eng
 def test_the_demo_programmes_gate_turns_green_as_its_hypercare_runs_on(db):
     """The demo programme (what `make run` loads) starts with a red gate; two weeks of a calm,
     BAU-run queue, clean telemetry, an attested month-end and an accepted pack turn it green."""
-    from hypercare.demo import seed_demo
+    from handover.demo import seed_demo
     from hypercare.models import Membership
     from hypercare.vocabulary import OPEN_STATUSES
     from tickets.models import Ticket

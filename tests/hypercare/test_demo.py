@@ -2,7 +2,8 @@
 
 import pytest
 
-from hypercare.demo import DEMO_PASSWORD, DEMO_SLUG, seed_demo
+from handover.demo import seed_demo
+from hypercare.demo import DEMO_PASSWORD, DEMO_SLUG
 from hypercare.models import Membership, Programme
 from hypercare.roles import Role
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from hypercare.models import Heartbeat, Membership, Notification
 from hypercare.notifications import EMAIL_LEASE, deliver_emails
 from hypercare.roles import Role, Team
+from hypercare.vocabulary import AlertKind
 from metrics.models import Snapshot
 from tests.conftest import require, require_postgres, require_redis
 from tests.factories import MembershipFactory, ProgrammeFactory, TicketFactory, UserFactory
@@ -40,8 +41,7 @@ from tests.security.faults import (
     shared_redis_url,
     wait_until,
 )
-from tickets.models import Ticket
-from triage.models import AlertKind, SlaAlert
+from tickets.models import SlaAlert, Ticket
 
 pytestmark = pytest.mark.services
 

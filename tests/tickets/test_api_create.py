@@ -13,15 +13,15 @@ from django.db import connections
 from django.utils import timezone
 
 from hypercare.models import Programme
-from hypercare.vocabulary import EventKind
+from hypercare.vocabulary import AlertKind, EventKind
+from sla.policy import sla_policy_publish
 from tests.conftest import require_postgres
 from tests.factories import HolidayFactory, KnownIssueFactory
 from tests.tickets.test_api_representation import same
 from tests.tickets.test_services_transitions import access_of
 from tickets import services
-from tickets.models import Ticket
-from triage.models import AlertKind, SlaAlert
-from triage.services import sla_policy_publish, ticket_clocks_recompute
+from tickets.clocks import ticket_clocks_recompute
+from tickets.models import SlaAlert, Ticket
 
 URL = "/api/v1/programmes/acme/tickets/"
 ANSWERS = {"impact_scope": "department", "workaround": "none", "blocks_vital_process": True}

@@ -13,9 +13,8 @@ from hypercare.vocabulary import EventKind, Status, Tier
 from tests.tickets.test_services_transitions import access_of
 from tickets import imports
 from tickets.imports import ImportMapping, ImportRowsError, csv_read, import_check, tickets_import
-from tickets.models import Ticket
+from tickets.models import SlaAlert, Ticket
 from tickets.services import TicketStateError
-from triage.models import SlaAlert
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")

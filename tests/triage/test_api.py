@@ -9,10 +9,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from hypercare.roles import Role
+from sla.models import SlaPolicy
 from tests.triage.conftest import access_of, london
 from tickets import services as tickets
 from tickets.services import TriageAnswers
-from triage.models import SlaPolicy
 
 pytestmark = pytest.mark.django_db
 

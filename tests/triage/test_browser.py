@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from sla.models import SlaPolicy
 from tests.conftest import log_in
 from tests.triage.conftest import access_of, london
 from tickets import services as tickets
-from triage.models import SlaPolicy, Standup
+from triage.models import Standup
 
 pytestmark = pytest.mark.browser
 

@@ -11,10 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hypercare.models import NotificationPreference
+from sla.models import SeverityRule, SlaPolicy
+from sla.policy import policy_for
 from tests.triage.conftest import access_of, london
 from tickets import services as tickets
 from triage import services
-from triage.models import OnCallShift, QueueLead, SeverityRule, SlaPolicy, Standup
+from triage.models import OnCallShift, QueueLead, Standup
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +142,7 @@ def test_a_lead_publishes_a_policy_version_in_the_browser(client, lead):
     assert "Publish a new version" in client.get(url).content.decode()
     response = client.post(url, policy_post(sev3_response_minutes=120, note="Week 3: relaxed"))
     assert response.status_code == 302
-    current = services.policy_for(lead.programme, timezone.now())
+    current = policy_for(lead.programme, timezone.now())
     assert current.note == "Week 3: relaxed" and current.targets.get(severity=3).response_minutes == 120
     assert "Week 3: relaxed" in client.get(url).content.decode()
 

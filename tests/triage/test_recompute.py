@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from hypercare import services as core
 from hypercare.vocabulary import EventKind
 from tests.triage.conftest import london
+from tickets.explain import explain
 from tickets.models import TicketEvent
-from triage.explain import explain
 from triage.services import sla_sweep
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hypercare.roles import Role
+from sla.policy import default_targets, sla_policy_create
 from tests.factories import MembershipFactory, ProgrammeFactory, UserFactory
 from tests.triage.conftest import access_of
 from tickets import services as tickets
-from triage.services import default_targets, sla_policy_create
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from hypercare.calendar import DEFAULT_WORKING_HOURS, WorkingCalendar
 from hypercare.vocabulary import EventKind, Status
-from triage import sla
+from sla import engine
 
 CALENDARS = {
     "london": WorkingCalendar.build(timezone="Europe/London", working_hours=DEFAULT_WORKING_HOURS),
@@ -51,7 +51,7 @@ def histories(draw):
 
 
 TARGETS = st.builds(
-    sla.Target,
+    engine.Target,
     response_minutes=st.integers(1, 60 * 30),
     resolution_minutes=st.integers(60, 60 * 80),
     clock=st.sampled_from(["24x7", "business"]),
@@ -75,8 +75,8 @@ def test_due_instants_never_move_backwards_as_time_passes(events, target, zone, 
     calendar = CALENDARS[zone]
     earlier = events[0].at + timedelta(minutes=first)
     later = earlier + timedelta(minutes=gap)
-    before = sla.compute(sla.timeline_from_events(known_at(events, earlier)), target, calendar, earlier)
-    after = sla.compute(sla.timeline_from_events(known_at(events, later)), target, calendar, later)
+    before = engine.compute(engine.timeline_from_events(known_at(events, earlier)), target, calendar, earlier)
+    after = engine.compute(engine.timeline_from_events(known_at(events, later)), target, calendar, later)
     assert after.response_due_at == before.response_due_at
     if before.resolution_due_at is not None and after.resolution_due_at is not None:
         assert after.resolution_due_at >= before.resolution_due_at
@@ -107,8 +107,8 @@ def test_pausing_never_shortens_a_target(target, zone, start_offset, pause_after
         event(EventKind.STATUS, pause_at + timedelta(seconds=1), Status.WAITING_ON_REPORTER),
         event(EventKind.STATUS, resume_at, Status.IN_PROGRESS),
     ]
-    plain = sla.compute(sla.timeline_from_events(straight), target, calendar, now)
-    with_pause = sla.compute(sla.timeline_from_events(paused), target, calendar, now)
+    plain = engine.compute(engine.timeline_from_events(straight), target, calendar, now)
+    with_pause = engine.compute(engine.timeline_from_events(paused), target, calendar, now)
     assert with_pause.resolution_due_at >= plain.resolution_due_at
     assert with_pause.resolution_minutes_used <= plain.resolution_minutes_used
     assert with_pause.resolution_breached <= plain.resolution_breached

@@ -10,12 +10,11 @@ from django.test.utils import CaptureQueriesContext
 
 from hypercare.models import Notification, NotificationChannel
 from hypercare.roles import Role
-from hypercare.vocabulary import EventKind
+from hypercare.vocabulary import AlertKind, EventKind
 from tests.triage.conftest import access_of, london
 from tickets import services as tickets
-from tickets.models import TicketEvent
+from tickets.models import SlaAlert, TicketEvent
 from triage import services
-from triage.models import AlertKind, SlaAlert
 from triage.services import sweep
 from triage.tasks import sla_sweep_task
 

@@ -12,8 +12,8 @@ from hypercare.models import Notification
 from tests.conftest import require_postgres
 from tests.triage.conftest import access_of, london
 from tickets import services as tickets
+from tickets.models import SlaAlert
 from triage import services
-from triage.models import SlaAlert
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -28,10 +28,10 @@ from django.utils import timezone
 from hypercare.models import Membership
 from hypercare.notifications import Message, notify_many
 from hypercare.roles import Role
-from hypercare.vocabulary import OPEN_STATUSES, EventKind
-from tickets.models import Ticket, TicketEvent
-from triage.models import AlertKind, OnCallShift, QueueLead, SlaAlert
-from triage.sla import RUNNING_STATUSES
+from hypercare.vocabulary import OPEN_STATUSES, AlertKind, EventKind
+from sla.engine import RUNNING_STATUSES
+from tickets.models import SlaAlert, Ticket, TicketEvent
+from triage.models import OnCallShift, QueueLead
 
 OPEN = "(" + ", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES)) + ")"
 RUNNING = "(" + ", ".join(f"'{s}'" for s in sorted(RUNNING_STATUSES)) + ")"
@@ -39,7 +39,7 @@ RUNNING = "(" + ", ".join(f"'{s}'" for s in sorted(RUNNING_STATUSES)) + ")"
 # Each rule: the alert kind, the SET clause, and the WHERE clause that finds the tickets
 # whose flag flips now. The WHERE clauses start with the partial indexes' conditions.
 # When a target is breached the at-risk flag drops back to the other clock's risk, as in
-# triage.sla.compute, so the board shows a ticket either at risk or breached.
+# sla.engine.compute, so the board shows a ticket either at risk or breached.
 RULES = (
     (
         AlertKind.RESPONSE_BREACH,

@@ -2,7 +2,7 @@
 
 from django import template
 
-from triage.explain import explain, minutes_text
+from tickets.explain import explain, minutes_text
 
 register = template.Library()
 

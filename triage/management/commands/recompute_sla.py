@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from hypercare.models import Programme
+from tickets.clocks import ClockContext, ticket_clocks_recompute
 from tickets.models import Ticket
-from triage.services import ClockContext, ticket_clocks_recompute
 
 
 def _show(value, zone: ZoneInfo) -> str:

@@ -15,10 +15,10 @@ from django.utils import timezone
 from hypercare.calendar import WEEKDAYS
 from hypercare.models import Holiday
 from hypercare.vocabulary import Clock, EventKind, Status
+from sla import engine
+from sla.models import SlaPolicy
+from sla.policy import target_for
 from tickets.models import Ticket
-from triage import sla
-from triage.models import SlaPolicy
-from triage.services.policy import target_for
 
 STATUS_WORDS = {
     Status.RESOLVED: "resolved",
@@ -58,7 +58,7 @@ class SlaExplanation:
     ticket: Ticket
     at: datetime
     policy: SlaPolicy | None
-    target: sla.Target | None
+    target: engine.Target | None
     clock: str
     clock_label: str
     timezone: str
@@ -70,7 +70,7 @@ class SlaExplanation:
     at_risk: bool = False
     paused: bool = False
     moments: list[Moment] = field(default_factory=list)
-    segments: list[sla.Segment] = field(default_factory=list)
+    segments: list[engine.Segment] = field(default_factory=list)
     recomputes: list[dict] = field(default_factory=list)
 
 
@@ -127,10 +127,10 @@ def explain(ticket: Ticket, *, at: datetime | None = None, events=None) -> SlaEx
     policy = ticket.sla_policy
     # The ticket page loads its target's figures with the ticket (tickets.views._ticket_or_404).
     preloaded = getattr(ticket, "sla_target_values", None)
-    target = sla.Target(**preloaded) if preloaded else target_for(policy, ticket.severity)
+    target = engine.Target(**preloaded) if preloaded else target_for(policy, ticket.severity)
     business = ticket.programme.calendar.working_calendar
-    timeline = sla.timeline_from_events(events)
-    state = sla.compute(timeline, target, business, at)
+    timeline = engine.timeline_from_events(events)
+    state = engine.compute(timeline, target, business, at)
     clock = target.clock if target else ""
     report = SlaExplanation(
         ticket=ticket,
@@ -183,7 +183,7 @@ def explain(ticket: Ticket, *, at: datetime | None = None, events=None) -> SlaEx
     return report
 
 
-def _response(timeline: sla.Timeline, target: sla.Target, state: sla.ClockState, tz) -> ClockReport:
+def _response(timeline: engine.Timeline, target: engine.Target, state: engine.ClockState, tz) -> ClockReport:
     used = state.response_minutes_used
     left = target.response_minutes - used
     unit = "working minutes" if target.clock == Clock.BUSINESS else "minutes"
@@ -213,7 +213,9 @@ def _response(timeline: sla.Timeline, target: sla.Target, state: sla.ClockState,
     )
 
 
-def _resolution(timeline: sla.Timeline, target: sla.Target, state: sla.ClockState, tz) -> ClockReport:
+def _resolution(
+    timeline: engine.Timeline, target: engine.Target, state: engine.ClockState, tz
+) -> ClockReport:
     paused = sum(s.working_minutes for s in state.segments if s.state == "paused")
     stopped = sum(s.working_minutes for s in state.segments if s.state == "stopped" and s.end is not None)
     used = state.resolution_minutes_used
@@ -283,7 +285,7 @@ def _resolution(timeline: sla.Timeline, target: sla.Target, state: sla.ClockStat
     )
 
 
-def _moments(events, state: sla.ClockState, tz) -> list[Moment]:
+def _moments(events, state: engine.ClockState, tz) -> list[Moment]:
     moments: list[Moment] = []
     if state.started_at is not None:
         moments.append(

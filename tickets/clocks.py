@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from hypercare.calendar import WorkingCalendar
-from hypercare.vocabulary import OPEN_STATUSES, EventKind
-from tickets.models import Ticket, TicketEvent
-from triage import sla
-from triage.models import AlertKind, SlaAlert, SlaPolicy
-from triage.services.policy import policy_and_target_for, policy_for, target_for
+from hypercare.vocabulary import OPEN_STATUSES, AlertKind, EventKind
+from sla import engine
+from sla.models import SlaPolicy
+from sla.policy import policy_and_target_for, policy_for, target_for
+from tickets.models import SlaAlert, Ticket, TicketEvent
 
 # The stored SLA columns of a ticket, in the order a change report lists them.
 SLA_FIELDS = (
@@ -42,14 +42,14 @@ class ClockContext:
     """Calendars and targets read once for many tickets (the recompute command)."""
 
     calendars: dict[int, WorkingCalendar] = field(default_factory=dict)
-    targets: dict[tuple[int, int], sla.Target | None] = field(default_factory=dict)
+    targets: dict[tuple[int, int], engine.Target | None] = field(default_factory=dict)
 
     def calendar(self, ticket: Ticket) -> WorkingCalendar:
         if ticket.programme_id not in self.calendars:
             self.calendars[ticket.programme_id] = ticket.programme.calendar.working_calendar
         return self.calendars[ticket.programme_id]
 
-    def target(self, policy: SlaPolicy | None, severity: int) -> sla.Target | None:
+    def target(self, policy: SlaPolicy | None, severity: int) -> engine.Target | None:
         if policy is None:
             return None
         key = (policy.pk, severity)
@@ -64,31 +64,31 @@ def clock_state(
     at: datetime | None = None,
     events: Iterable[TicketEvent] | None = None,
     policy: SlaPolicy | None = None,
-) -> sla.ClockState:
+) -> engine.ClockState:
     """A ticket's clocks at `at`, computed from its events (nothing is written)."""
     at = at or timezone.now()
     events = list(events) if events is not None else list(ticket.events.order_by("at", "pk"))
     policy = policy or ticket.sla_policy
     target = target_for(policy, ticket.severity)
     business = ticket.programme.calendar.working_calendar
-    return sla.compute(sla.timeline_from_events(events), target, business, at)
+    return engine.compute(engine.timeline_from_events(events), target, business, at)
 
 
 def _computed(
     ticket: Ticket, *, at: datetime, repick_policy: bool, context: ClockContext
-) -> tuple[dict, sla.ClockState]:
+) -> tuple[dict, engine.ClockState]:
     events = list(ticket.events.order_by("at", "pk"))
-    timeline = sla.timeline_from_events(events)
+    timeline = engine.timeline_from_events(events)
     policy = ticket.sla_policy
     if policy is None or repick_policy:
         anchor = at if repick_policy else (ticket.triaged_at or timeline.started_at or ticket.reported_at)
         policy = policy_for(ticket.programme, anchor)
     target = context.target(policy, ticket.severity)
-    state = sla.compute(timeline, target, context.calendar(ticket), at)
+    state = engine.compute(timeline, target, context.calendar(ticket), at)
     return _fields(policy.pk if policy else None, target, state), state
 
 
-def _fields(policy_id: int | None, target: sla.Target | None, state: sla.ClockState) -> dict:
+def _fields(policy_id: int | None, target: engine.Target | None, state: engine.ClockState) -> dict:
     return {
         "sla_policy_id": policy_id,
         "sla_clock": target.clock if target else "",
@@ -140,10 +140,10 @@ def ticket_clocks_start(*, ticket: Ticket, events: list[TicketEvent], at: dateti
     caller's access by the API). Returns the alert kinds to raise once the ticket is saved
     (ticket_clocks_alert).
     """
-    timeline = sla.timeline_from_events(events)
+    timeline = engine.timeline_from_events(events)
     anchor = ticket.triaged_at or timeline.started_at or ticket.reported_at
     policy_id, target = policy_and_target_for(ticket.programme, anchor, ticket.severity)
-    state = sla.compute(timeline, target, ticket.programme.calendar.working_calendar, at)
+    state = engine.compute(timeline, target, ticket.programme.calendar.working_calendar, at)
     fields = _fields(policy_id, target, state)
     raised = _raised(ticket, fields)
     for name, value in fields.items():
@@ -158,7 +158,7 @@ def ticket_clocks_alert(*, ticket: Ticket, kinds: list[str], at: datetime) -> No
 
 def ticket_clocks_refresh(
     *, ticket: Ticket, at: datetime | None = None, repick_policy: bool = False
-) -> sla.ClockState:
+) -> engine.ClockState:
     """Recompute and store a ticket's SLA fields from its timeline.
 
     The policy is the one in force when the ticket was triaged (or reached the desk); with

@@ -41,7 +41,7 @@ ALWAYS_SEV4_CATEGORIES = frozenset({Category.ENHANCEMENT})
 
 def matrix_for(programme) -> dict[tuple[str, str, bool], int]:
     """The programme's matrix: its own rules over the defaults (one query)."""
-    from triage.models import SeverityRule
+    from sla.models import SeverityRule
 
     matrix = dict(DEFAULT_MATRIX)
     for rule in SeverityRule.objects.filter(programme=programme):
@@ -55,7 +55,7 @@ def severity_for(
     """The severity the programme's matrix gives these triage answers."""
     if category in ALWAYS_SEV4_CATEGORIES:
         return 4
-    from triage.models import SeverityRule
+    from sla.models import SeverityRule
 
     # The one cell: the programme's rule over the default (matrix_for reads all 24).
     key = (impact_scope, workaround, bool(blocks_vital_process))

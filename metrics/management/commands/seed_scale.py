@@ -148,13 +148,13 @@ class Command(BaseCommand):
     def _tickets(
         self, programme: Programme, people: dict[str, list[int]], count: int, today: date, open_share: float
     ) -> int:
+        from sla.policy import policy_for
         from tickets.models import Comment, Ticket, TicketEvent
-        from triage.services import policy_for
 
         policy = policy_for(programme, timezone.now())
         targets = {t.severity: t for t in policy.targets.all()}
         business = programme.calendar.working_calendar
-        from triage.sla import calendar_for
+        from sla.engine import calendar_for
 
         tz = ZoneInfo(programme.timezone)
         window_start = datetime.combine(programme.go_live_date, datetime.min.time(), tzinfo=tz)

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from hypercare.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_demo
+from handover.demo import seed_demo
+from hypercare.demo import DEMO_PASSWORD, DEMO_PEOPLE
 
 
 class Command(BaseCommand):

@@ -23,10 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from hypercare.calendar import WorkingCalendar, round_the_clock
-from hypercare.vocabulary import Clock, EventKind, Status
-
-RUNNING_STATUSES = frozenset({Status.NEW, Status.TRIAGED, Status.IN_PROGRESS})
-PAUSED_STATUSES = frozenset({Status.WAITING_ON_REPORTER})
+from hypercare.vocabulary import PAUSED_STATUSES, RUNNING_STATUSES, Clock, EventKind, Status
 
 
 @dataclass(frozen=True)

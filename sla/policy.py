@@ -13,9 +13,9 @@ from django.utils import timezone
 from hypercare.access import ProgrammeAccess
 from hypercare.audit import audit
 from hypercare.vocabulary import Clock, ImpactScope, Severity, Workaround
-from triage import sla
-from triage.matrix import DEFAULT_MATRIX
-from triage.models import SeverityRule, SlaPolicy, SlaTarget
+from sla import engine
+from sla.matrix import DEFAULT_MATRIX
+from sla.models import SeverityRule, SlaPolicy, SlaTarget
 
 # The first policy of every programme applies from the beginning of time, so imported
 # historical tickets have one too.
@@ -241,7 +241,7 @@ def policy_for(programme, at: datetime) -> SlaPolicy | None:
     )
 
 
-def policy_and_target_for(programme, at: datetime, severity: int) -> tuple[int | None, sla.Target | None]:
+def policy_and_target_for(programme, at: datetime, severity: int) -> tuple[int | None, engine.Target | None]:
     """(policy_for(programme, at).pk, target_for(that policy, severity)) in one query.
 
     Every version of the programme's policy is read with its target of this severity (a
@@ -266,14 +266,14 @@ def policy_and_target_for(programme, at: datetime, severity: int) -> tuple[int |
     pk, _, response, resolution, clock, at_risk = in_force[-1] if in_force else versions[0]
     if response is None:
         return pk, None
-    return pk, sla.Target(response, resolution, clock, at_risk)
+    return pk, engine.Target(response, resolution, clock, at_risk)
 
 
-def target_for(policy: SlaPolicy | None, severity: int) -> sla.Target | None:
+def target_for(policy: SlaPolicy | None, severity: int) -> engine.Target | None:
     """The engine's target of one severity under a policy version (None without one)."""
     if policy is None:
         return None
     row = policy.targets.filter(severity=severity).first()
     if row is None:
         return None
-    return sla.Target(row.response_minutes, row.resolution_minutes, row.clock, row.at_risk_percent)
+    return engine.Target(row.response_minutes, row.resolution_minutes, row.clock, row.at_risk_percent)
