@@ -142,6 +142,20 @@ def at_risk_q(at: datetime) -> Q:
     )
 
 
+def at_risk_or_breached_q(at: datetime) -> Q:
+    """At risk or breached at `at`: a stored flag, or an open target past its at-risk instant.
+
+    (A due instant comes after its at-risk instant, so a passed due instant is included.)
+    """
+    return (
+        Q(at_risk=True)
+        | Q(response_breached=True)
+        | Q(resolution_breached=True)
+        | (response_open_q() & Q(response_at_risk_at__lte=at))
+        | (resolution_open_q() & Q(resolution_at_risk_at__lte=at))
+    )
+
+
 # Resolution compliance -------------------------------------------------------------------
 
 

@@ -13,24 +13,27 @@ Templates reach these through the tags in tickets/templatetags/tickets_ui.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
 from hypercare.roles import Team
-from hypercare.vocabulary import Category, ImpactScope, Severity, Status, Workaround
+from hypercare.vocabulary import DONE_STATUSES, Category, ImpactScope, Severity, Status, Workaround
+from sla import outcomes
 from tickets.models import Ticket
 
-DONE_STATUSES = ("resolved", "closed", "deferred")
 # The columns a row reads: the queue loads only these (a ticket row has about 50).
 FIELDS = (
     "reference", "title", "business_unit", "process", "known_issue_id", "category", "severity", "tier",
     "status", "team", "assignee_id", "assignee__first_name", "assignee__last_name", "assignee__username",
     "reported_at", "first_responded_at", "sla_started_at", "response_due_at", "resolution_due_at",
-    "paused_at", "at_risk", "response_breached", "resolution_breached",
+    "paused_at", "at_risk", "response_breached", "resolution_breached", "resolved_at",
+    "response_at_risk_at", "resolution_at_risk_at",
 )  # fmt: skip
 
 
@@ -66,19 +69,20 @@ def _when(value, *, day: bool = True) -> str:
     return local.strftime(f"%a {local.day} %b %H:%M" if day else "%a %H:%M")
 
 
-def sla_state(ticket: Ticket) -> str:
-    """'breached', 'at-risk', 'paused', 'due', 'met' or '' (no clock) for a list row."""
-    if ticket.response_breached or ticket.resolution_breached:
+def sla_state(ticket: Ticket, at: datetime | None = None) -> str:
+    """'breached', 'at-risk', 'paused', 'due', 'met' or '' (no clock) for a list row, at `at` (now).
+
+    The SLA layer judges breach and risk (`sla.outcomes.judge`); a done ticket whose clock ran
+    and was never breached met its targets.
+    """
+    outcome = outcomes.judge(ticket, at or timezone.now())
+    if outcome.breached:
         return "breached"
     if ticket.status in DONE_STATUSES:
         return "met" if ticket.sla_started_at else ""
-    if ticket.at_risk:
-        return "at-risk"
-    if ticket.paused_at:
-        return "paused"
-    if ticket.resolution_due_at or ticket.response_due_at:
-        return "due"
-    return ""
+    if not outcome.state and (ticket.resolution_due_at or ticket.response_due_at):
+        return "due"  # answered, and no resolution target: the cell says so
+    return outcome.state
 
 
 def due_at(ticket: Ticket):

@@ -18,7 +18,6 @@ from hypercare.calendar import MAX_DAYS_SCANNED, CalendarError, WorkingCalendar,
 from hypercare.roles import Team
 from hypercare.vocabulary import (
     DEFECT_CATEGORIES,
-    OPEN_STATUSES,
     TRAINING_GAP_CATEGORIES,
     Category,
     Clock,
@@ -28,10 +27,10 @@ from hypercare.vocabulary import (
     Tier,
     Workaround,
 )
+from sla import outcomes
 from tickets.models import Attachment, Comment, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
 
 KINDS = [("defect", "Defect"), ("training gap", "Training gap (how-to)"), ("other", "Other")]
-RUNNING_STATUSES = frozenset({Status.NEW, Status.TRIAGED, Status.IN_PROGRESS})
 
 
 class EnumField(serializers.ChoiceField):
@@ -171,81 +170,34 @@ class SlaFigures:
     paused: bool
 
 
-# The ticket columns sla_figures reads.
-SLA_COLUMNS = (
-    "status",
-    "first_responded_at",
-    "response_due_at",
-    "resolution_due_at",
-    "response_at_risk_at",
-    "resolution_at_risk_at",
-    "response_breached",
-    "resolution_breached",
-    "paused_at",
-    "sla_clock",
-)
-
-
-class _Columns:
-    """A model instance read as a mapping of its attributes."""
-
-    __slots__ = ("instance",)
-
-    def __init__(self, instance):
-        self.instance = instance
-
-    def __getitem__(self, name):
-        return getattr(self.instance, name)
+# The ticket columns sla_figures reads: the SLA layer's, and the clock that counts the time left.
+SLA_COLUMNS = (*outcomes.SLA_COLUMNS, "sla_clock")
 
 
 def sla_figures(ticket: Ticket, calendars: SlaCalendars) -> SlaFigures:
     """A ticket's SLA state now, from its stored due instants (no query beyond the calendar's)."""
-    return sla_figures_of(_Columns(ticket), calendars)
+    return _figures(outcomes.judge(ticket, calendars.now), ticket.sla_clock, calendars)
 
 
 def sla_figures_of(row, calendars: SlaCalendars) -> SlaFigures:
     """sla_figures of a ticket's columns (a mapping with the SLA_COLUMNS keys)."""
-    now = calendars.now
-    status = row["status"]
-    response_due_at = row["response_due_at"]
-    resolution_due_at = row["resolution_due_at"]
-    response_open = (
-        status in OPEN_STATUSES and row["first_responded_at"] is None and response_due_at is not None
-    )
-    resolution_open = status in RUNNING_STATUSES and resolution_due_at is not None
-    response_breached = row["response_breached"] or (response_open and now > response_due_at)
-    resolution_breached = row["resolution_breached"] or (resolution_open and now > resolution_due_at)
-    response_at_risk_at = row["response_at_risk_at"]
-    resolution_at_risk_at = row["resolution_at_risk_at"]
-    at_risk = (
-        response_open
-        and not response_breached
-        and response_at_risk_at is not None
-        and now >= response_at_risk_at
-    ) or (
-        resolution_open
-        and not resolution_breached
-        and resolution_at_risk_at is not None
-        and now >= resolution_at_risk_at
-    )
-    due = None
-    if response_open:
-        due = response_due_at
-    if resolution_open and (due is None or resolution_due_at < due):
-        due = resolution_due_at
-    remaining = None
+    return _figures(outcomes.judge(row, calendars.now), row["sla_clock"], calendars)
+
+
+def _figures(outcome: outcomes.Outcome, clock: str, calendars: SlaCalendars) -> SlaFigures:
+    """The API's SLA figures of one judgement; the time left is counted on the ticket's own clock."""
+    now, due, remaining = calendars.now, outcome.next_due, None
     if due is not None:
-        clock = row["sla_clock"]
         if due >= now:
             remaining = int(calendars.minutes_between(clock, now, due))
         else:
             remaining = -int(calendars.minutes_between(clock, due, now)) or -1
     return SlaFigures(
         time_remaining_minutes=remaining,
-        at_risk=bool(at_risk),
-        response_breached=bool(response_breached),
-        resolution_breached=bool(resolution_breached),
-        paused=row["paused_at"] is not None,
+        at_risk=outcome.at_risk,
+        response_breached=outcome.response_breached,
+        resolution_breached=outcome.resolution_breached,
+        paused=outcome.paused,
     )
 
 

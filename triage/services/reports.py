@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from hypercare.access import ProgrammeAccess
 from hypercare.aggregates import cached_aggregate
-from hypercare.vocabulary import DONE_STATUSES, OPEN_STATUSES, EventKind, Severity
-from tickets.models import Ticket, TicketEvent
+from hypercare.vocabulary import DONE_STATUSES, EventKind, Severity, Tier
+from sla import outcomes
+from tickets.models import HIGH_SEVERITY, OPEN, UNASSIGNED, Ticket, TicketEvent
 from triage.models import Standup
-from triage.sla import RUNNING_STATUSES
 
 # A standup is "in progress" this long after it starts: meanwhile the board keeps showing what
 # arrived since the previous one (what the meeting discusses), then counts from its start.
@@ -34,12 +34,8 @@ def _outcomes(tickets, at: datetime):
     A stored breach flag counts, and so does a due instant already passed on a running clock
     (the sweep flags it within a minute), so the figures never lag the clock.
     """
-    response_breached = Q(response_breached=True) | Q(
-        status__in=OPEN_STATUSES, first_responded_at__isnull=True, response_due_at__lt=at
-    )
-    resolution_breached = Q(resolution_breached=True) | Q(
-        status__in=RUNNING_STATUSES, resolution_due_at__lt=at
-    )
+    response_breached = outcomes.response_breached_q(at)
+    resolution_breached = outcomes.resolution_breached_q(at)
     return tickets.annotate(
         response_late=Case(
             When(response_breached, then=Value(1)), default=Value(0), output_field=IntegerField()
@@ -208,18 +204,11 @@ def triage_board(access: ProgrammeAccess, *, at: datetime | None = None) -> Boar
     open_tickets = visible.open()
     filters = {
         "new": Q(reported_at__gte=new_since),
-        "severe": Q(status__in=OPEN_STATUSES, severity__lte=2),
-        # The stored flags, or an at-risk instant already past that the next sweep will flag.
-        "risk": Q(status__in=OPEN_STATUSES)
-        & (
-            Q(at_risk=True)
-            | Q(response_breached=True)
-            | Q(resolution_breached=True)
-            | Q(first_responded_at__isnull=True, response_at_risk_at__lte=at)
-            | Q(status__in=RUNNING_STATUSES, resolution_at_risk_at__lte=at)
-        ),
-        "tier3": Q(status__in=OPEN_STATUSES, tier=3),
-        "unassigned": Q(status__in=OPEN_STATUSES, assignee__isnull=True, tier__gte=2),
+        "severe": OPEN & HIGH_SEVERITY,
+        # A flag the sweep set, or an instant already past that the next sweep will flag.
+        "risk": OPEN & outcomes.at_risk_or_breached_q(at),
+        "tier3": OPEN & Q(tier=Tier.TIER3),
+        "unassigned": OPEN & UNASSIGNED,
     }
     titles = {
         "new": "New since the last standup",
@@ -235,7 +224,7 @@ def triage_board(access: ProgrammeAccess, *, at: datetime | None = None) -> Boar
         # Without a standup "new" is the last day, which moves with the clock: one key per bucket.
         new_since.isoformat() if standup else "last-day",
         at=at,
-        compute=lambda: visible.filter(filters["new"] | Q(status__in=OPEN_STATUSES)).aggregate(
+        compute=lambda: visible.filter(filters["new"] | OPEN).aggregate(
             **{key: Count("pk", filter=condition) for key, condition in filters.items()}
         ),
     )
