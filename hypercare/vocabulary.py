@@ -24,6 +24,27 @@ TRAINING_GAP_CATEGORIES = frozenset({Category.HOW_TO})
 DEFECT_CATEGORIES = frozenset({Category.DEFECT, Category.PERFORMANCE, Category.INTEGRATION})
 
 
+class TicketKind(models.TextChoices):
+    """The split every list shows, derived from the category: a bug, a training gap, or neither."""
+
+    DEFECT = "defect", "Defect"
+    TRAINING_GAP = "training gap", "Training gap (how-to)"
+    OTHER = "other", "Other"
+
+
+def kind_of(category: str) -> TicketKind:
+    if category in TRAINING_GAP_CATEGORIES:
+        return TicketKind.TRAINING_GAP
+    if category in DEFECT_CATEGORIES:
+        return TicketKind.DEFECT
+    return TicketKind.OTHER
+
+
+def categories_of(kind: str) -> frozenset[str]:
+    """The categories of one kind (the inverse of `kind_of`)."""
+    return frozenset(category for category in Category.values if kind_of(category) == kind)
+
+
 class Status(models.TextChoices):
     NEW = "new", "New"
     TRIAGED = "triaged", "Triaged"

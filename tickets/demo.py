@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from hypercare.access import ProgrammeAccess
 from hypercare.models import Programme
-from hypercare.vocabulary import Category, EventKind, Status, Tier
+from hypercare.vocabulary import Category, EventKind, ImpactScope, Status, Tier, Workaround
 from sla.matrix import matrix_for
 from sla.policy import BEGINNING, policy_for
 from tickets import services
@@ -308,20 +308,30 @@ def _training_share(day: int) -> float:
 
 def _answers(rng, template) -> tuple[str, str, bool]:
     if template.category == Category.HOW_TO:
-        return rng.choice(["individual", "individual", "subset"]), rng.choice(["simple", "painful"]), False
+        return (
+            rng.choice([ImpactScope.INDIVIDUAL, ImpactScope.INDIVIDUAL, ImpactScope.SUBSET]),
+            rng.choice([Workaround.SIMPLE, Workaround.PAINFUL]),
+            False,
+        )
     if template.category in (Category.INTEGRATION, Category.PERFORMANCE):
         return (
-            rng.choice(["department", "organisation", "subset"]),
-            rng.choice(["none", "painful"]),
+            rng.choice([ImpactScope.DEPARTMENT, ImpactScope.ORGANISATION, ImpactScope.SUBSET]),
+            rng.choice([Workaround.NONE, Workaround.PAINFUL]),
             rng.random() < 0.4,
         )
     if template.category == Category.DEFECT:
         return (
-            rng.choice(["subset", "department", "individual", "subset"]),
-            rng.choice(["none", "painful", "simple"]),
+            rng.choice(
+                [ImpactScope.SUBSET, ImpactScope.DEPARTMENT, ImpactScope.INDIVIDUAL, ImpactScope.SUBSET]
+            ),
+            rng.choice([Workaround.NONE, Workaround.PAINFUL, Workaround.SIMPLE]),
             rng.random() < 0.25,
         )
-    return rng.choice(["individual", "subset", "department"]), rng.choice(["painful", "simple"]), False
+    return (
+        rng.choice([ImpactScope.INDIVIDUAL, ImpactScope.SUBSET, ImpactScope.DEPARTMENT]),
+        rng.choice([Workaround.PAINFUL, Workaround.SIMPLE]),
+        False,
+    )
 
 
 class Seeder:

@@ -14,19 +14,19 @@ from drf_spectacular.utils import extend_schema_field
 
 from hypercare.roles import Team
 from hypercare.vocabulary import (
-    DEFECT_CATEGORIES,
     DONE_STATUSES,
     OPEN_STATUSES,
-    TRAINING_GAP_CATEGORIES,
     Category,
     Severity,
     Status,
+    TicketKind,
     Tier,
+    categories_of,
 )
 from tickets import search
 from tickets.models import KnownIssue, KnownIssueStatus, Ticket
 
-KIND_CHOICES = [("defect", "Defect"), ("training gap", "Training gap (how-to)"), ("other", "Other")]
+KIND_CHOICES = TicketKind.choices
 STATUS_CHOICES = [("open", "Open (any)"), ("done", "Done (any)"), ("any", "Any status"), *Status.choices]
 VIEW_CHOICES = [
     ("unassigned", "Unassigned"),
@@ -136,11 +136,7 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(status__in=statuses)
 
     def filter_kind(self, queryset, name, value):
-        if value == "training gap":
-            return queryset.filter(category__in=TRAINING_GAP_CATEGORIES)
-        if value == "defect":
-            return queryset.filter(category__in=DEFECT_CATEGORIES)
-        return queryset.exclude(category__in=TRAINING_GAP_CATEGORIES | DEFECT_CATEGORIES)
+        return queryset.filter(category__in=categories_of(value))
 
     def filter_assignee(self, queryset, name, value):
         value = value.strip()

@@ -12,7 +12,6 @@ from django.db.models import Count, Q
 from hypercare.models import Programme
 from hypercare.roles import Team
 from hypercare.vocabulary import (
-    DEFECT_CATEGORIES,
     OPEN_STATUSES,
     TRAINING_GAP_CATEGORIES,
     AlertKind,
@@ -24,6 +23,7 @@ from hypercare.vocabulary import (
     Status,
     Tier,
     Workaround,
+    kind_of,
 )
 from sla import outcomes
 
@@ -286,11 +286,7 @@ class Ticket(models.Model):
     @property
     def kind(self) -> str:
         """'training gap', 'defect' or 'other': the split the seeds ask every list to show."""
-        if self.category in TRAINING_GAP_CATEGORIES:
-            return "training gap"
-        if self.category in DEFECT_CATEGORIES:
-            return "defect"
-        return "other"
+        return kind_of(self.category).value
 
 
 class ProgrammeTicketCount(models.Model):

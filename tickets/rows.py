@@ -23,7 +23,15 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
 from hypercare.roles import Team
-from hypercare.vocabulary import DONE_STATUSES, Category, ImpactScope, Severity, Status, Workaround
+from hypercare.vocabulary import (
+    DONE_STATUSES,
+    Category,
+    ImpactScope,
+    Severity,
+    Status,
+    TicketKind,
+    Workaround,
+)
 from sla import outcomes
 from tickets.models import Ticket
 
@@ -118,7 +126,7 @@ def sla_cell(ticket: Ticket) -> SafeString:
     return mark_safe(_sla_cell(ticket))  # noqa: S308 -- constants and formatted dates only
 
 
-KIND_WORDS = {"training gap": "Training gap", "defect": "Defect"}
+KIND_WORDS = {TicketKind.TRAINING_GAP: "Training gap", TicketKind.DEFECT: "Defect"}
 
 
 def _badges(ticket: Ticket) -> str:

@@ -17,20 +17,21 @@ from rest_framework import serializers
 from hypercare.calendar import MAX_DAYS_SCANNED, CalendarError, WorkingCalendar, round_the_clock
 from hypercare.roles import Team
 from hypercare.vocabulary import (
-    DEFECT_CATEGORIES,
     TRAINING_GAP_CATEGORIES,
     Category,
     Clock,
     ImpactScope,
     Severity,
     Status,
+    TicketKind,
     Tier,
     Workaround,
+    kind_of,
 )
 from sla import outcomes
 from tickets.models import Attachment, Comment, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
 
-KINDS = [("defect", "Defect"), ("training gap", "Training gap (how-to)"), ("other", "Other")]
+KINDS = TicketKind.choices
 
 
 class EnumField(serializers.ChoiceField):
@@ -297,13 +298,7 @@ class Rendering:
             "severity": _choice(_SEVERITY, row["severity"]),
             "tier": _choice(_TIER, row["tier"]),
             "category": _choice(_CATEGORY, category),
-            "kind": (
-                "training gap"
-                if category in TRAINING_GAP_CATEGORIES
-                else "defect"
-                if category in DEFECT_CATEGORIES
-                else "other"
-            ),
+            "kind": kind_of(category).value,
             "is_training_gap": category in TRAINING_GAP_CATEGORIES,
             "assignee": row["assignee__username"],
             "team": row["team"] or None,
