@@ -91,6 +91,10 @@ class ProgrammeViewSet(
             raise as_drf_error(error) from None
 
     @transaction.atomic
+    def update(self, request, *args, **kwargs):
+        """PUT and PATCH: the row lock that get_object takes is held until the update is saved."""
+        return super().update(request, *args, **kwargs)
+
     def perform_update(self, serializer):
         attrs = ProgrammeSerializer.flatten(dict(serializer.validated_data))
         attrs.pop("slug", None)

@@ -106,6 +106,22 @@ def test_staff_update_a_programme_and_its_holidays(staff_user, programme):
     assert response.json()["exits_before_month_end"] is False
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_staff_update_a_programme_outside_a_test_transaction(staff_user, programme, method):
+    """As a real request runs: no surrounding transaction (PostgreSQL refuses a row lock outside one)."""
+    staff_user.is_superuser = True
+    staff_user.save()
+    client = APIClient()
+    client.force_authenticate(staff_user)
+    body = {"system": "Dynamics 365"}
+    if method == "put":
+        body = {**client.get("/api/v1/programmes/acme/").json(), **body}
+    response = getattr(client, method)("/api/v1/programmes/acme/", body, format="json")
+    assert response.status_code == 200, response.content
+    assert Programme.objects.get(slug="acme").system == "Dynamics 365"
+
+
 def test_members_see_only_their_programmes(desk, outsider):
     assert [p["slug"] for p in desk.api().get("/api/v1/programmes/").json()["results"]] == ["acme"]
     assert [p["slug"] for p in outsider.api().get("/api/v1/programmes/").json()["results"]] == ["globex"]
