@@ -7,6 +7,9 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
+from sla import outcomes
 from tickets.models import Ticket
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
@@ -57,7 +60,8 @@ def _when(value: datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).isoformat(timespec="minutes") if value else ""
 
 
-def ticket_row(ticket: Ticket, zone: ZoneInfo) -> list[str]:
+def ticket_row(ticket: Ticket, zone: ZoneInfo, at: datetime) -> list[str]:
+    sla = outcomes.judge(ticket, at)  # as the API and the queue show it, not the sweep's last flags
     return [
         ticket.reference,
         neutralise(ticket.title),
@@ -81,8 +85,8 @@ def ticket_row(ticket: Ticket, zone: ZoneInfo) -> list[str]:
         str(ticket.resolved_at_tier or ""),
         _when(ticket.response_due_at, zone),
         _when(ticket.resolution_due_at, zone),
-        "yes" if ticket.response_breached else "no",
-        "yes" if ticket.resolution_breached else "no",
+        "yes" if sla.response_breached else "no",
+        "yes" if sla.resolution_breached else "no",
         neutralise(ticket.source_reference),
         neutralise(ticket.description),
         neutralise(ticket.resolution),
@@ -93,5 +97,6 @@ def tickets_csv(tickets: Iterable[Ticket], *, zone: ZoneInfo) -> Iterator[str]:
     """CSV lines of the tickets (a byte-order mark first, so Excel reads UTF-8), one row at a time."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(COLUMNS)
+    at = timezone.now()
     for ticket in tickets:
-        yield writer.writerow(ticket_row(ticket, zone))
+        yield writer.writerow(ticket_row(ticket, zone, at))
