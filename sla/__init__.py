@@ -1,0 +1,1 @@
+"""The SLA layer: triage matrix, SLA policy and the clock rules, below tickets."""
