@@ -9,9 +9,8 @@ an htmx request, a named partial of the same template; every htmx form is also a
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -20,39 +19,26 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
-    BooleanField,
-    CharField,
     Count,
-    Exists,
-    IntegerField,
-    JSONField,
-    OuterRef,
     Q,
-    Subquery,
 )
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import JSONObject
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.functional import cached_property
-from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from hypercare.access import ProgrammeAccess, get_programme_for
-from hypercare.compiled import CompiledQuery
-from hypercare.models import BusinessCalendar, Holiday, Membership, Notification, NotificationChannel
+from hypercare.models import Notification, NotificationChannel
 from hypercare.pagination import FastPaginator
-from hypercare.roles import QUEUE_WORKERS, Role
+from hypercare.roles import Role
 from hypercare.views import apply_errors
 from hypercare.vocabulary import (
-    DONE_STATUSES,
     OPEN_STATUSES,
     Category,
     EventKind,
@@ -63,13 +49,12 @@ from hypercare.vocabulary import (
     Workaround,
 )
 from sla.classifier import suggest_category
-from tickets import forms, rows, search, services
-from tickets.models import TRANSITIONS, Attachment, Comment, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
+from tickets import forms, rows, search, selectors, services
+from tickets.models import TRANSITIONS, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
 from tickets.rows import CHOICE_LABELS
 from tickets.services import TicketStateError, TriageAnswers
 from triage.explain import explain
 from triage.matrix import ALWAYS_SEV4_CATEGORIES, severity_for
-from triage.models import SlaTarget
 
 User = get_user_model()
 QUEUE_PAGE_SIZE = 25
@@ -93,84 +78,6 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return target
     return fallback
-
-
-def _ticket_or_404(access: ProgrammeAccess, reference: str) -> Ticket:
-    # The SLA panel's policy and calendar (with its holidays) come with the ticket.
-    target = SlaTarget.objects.filter(policy=OuterRef("sla_policy_id"), severity=OuterRef("severity"))
-    tickets = (
-        Ticket.objects.visible_to(access)
-        .for_list()
-        .select_related("sla_policy", "programme__calendar")
-        .prefetch_related("programme__calendar__holidays")
-        .annotate(
-            has_attachments=Exists(Attachment.objects.filter(ticket=OuterRef("pk"))),
-            sla_target_values=Subquery(
-                target.values(
-                    values=JSONObject(
-                        response_minutes="response_minutes",
-                        resolution_minutes="resolution_minutes",
-                        clock="clock",
-                        at_risk_percent="at_risk_percent",
-                    )
-                )[:1],
-                output_field=JSONField(),
-            ),
-        )
-    )
-    ticket = get_object_or_404(tickets, reference=reference)
-    if isinstance(ticket.sla_target_values, str):  # SQLite hands the JSON back as text
-        ticket.sla_target_values = json.loads(ticket.sla_target_values)
-    return ticket
-
-
-class Assignees(list):
-    """The people tickets can be assigned to, with their <option>s rendered once per page.
-
-    A queue page repeats the assignee menu on every row: rendering the options through the
-    template engine for each row was half of the page's rendering time.
-    """
-
-    @cached_property
-    def options_html(self) -> str:
-        return format_html_join(
-            "", '<option value="{}">{}</option>', ((u.pk, u.get_full_name() or u.username) for u in self)
-        )
-
-
-def _assignees(programme) -> Assignees:
-    """People tickets can be assigned to (one query)."""
-    memberships = (
-        Membership.objects.active()
-        .filter(programme=programme)
-        .filter(
-            Q(roles__contains=f",{Role.DESK},")
-            | Q(roles__contains=f",{Role.ENGINEER},")
-            | Q(roles__contains=f",{Role.LEAD},")
-            | Q(roles__contains=f",{Role.BAU},")
-        )
-        .select_related("user")
-        .order_by("user__first_name", "user__username")
-    )
-    return Assignees(m.user for m in memberships if set(m.roles) & QUEUE_WORKERS)
-
-
-def _process_suggestions(programme) -> list[str]:
-    """Earlier tickets' process values, most used first: the datalist of the process field.
-
-    Counted over the latest 500 tickets (index ticket_programme_latest): the same list in
-    practice, at a fixed cost where grouping every ticket of the programme took about 40 ms
-    at 100,000 tickets and grew with them (2,000 rows still read 17 ms of cold pages at 1M).
-    """
-    recent = Ticket.objects.filter(programme=programme).order_by("-reported_at").values("pk")[:500]
-    return list(
-        Ticket.objects.filter(pk__in=Subquery(recent))
-        .exclude(process="")
-        .values("process")
-        .annotate(n=Count("id"))
-        .order_by("-n", "process")
-        .values_list("process", flat=True)[:60]
-    )
 
 
 def _field_errors(error: ValidationError, rename: dict[str, str]) -> ValidationError:
@@ -336,7 +243,7 @@ def ticket_new(request: HttpRequest, slug: str) -> HttpResponse:
         "access": access,
         "programme": programme,
         "form": form,
-        "processes": _process_suggestions(programme),
+        "processes": selectors.process_suggestions(programme),
         **_assist_context(access, data),
     }
     return _render(request, "tickets/new.html", context)
@@ -393,14 +300,6 @@ def ticket_assist(request: HttpRequest, slug: str) -> HttpResponse:
 # --- My tickets -----------------------------------------------------------------------------
 
 
-def _latest_public_comment():
-    return Subquery(
-        Comment.objects.filter(ticket=OuterRef("pk"), internal=False)
-        .order_by("-created_at", "-pk")
-        .values("body")[:1]
-    )
-
-
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
@@ -408,29 +307,15 @@ def my_tickets(request: HttpRequest, slug: str) -> HttpResponse:
     """The tickets I logged, and (for champions) those of my business unit: status and public replies."""
     access = get_programme_for(request.user, slug)
     programme = access.programme
-    mine = Q(reporter=request.user)
-    unit = access.membership.business_unit if access.membership else ""
-    if unit and access.has_role(Role.CHAMPION):
-        mine |= Q(business_unit=unit)
     show = request.GET.get("show", "open")
-    tickets = Ticket.objects.visible_to(access).filter(mine)
-    if show == "open":
-        tickets = tickets.filter(status__in=OPEN_STATUSES)
-    elif show == "done":
-        tickets = tickets.filter(status__in=DONE_STATUSES)
-    else:
+    if show not in ("open", "done"):
         show = "all"
-    tickets = tickets.for_list().order_by("-reported_at", "-pk")
-    # The reply counts and latest replies only for the page's rows: annotating the whole list
-    # grouped every matching ticket with its comments (730 ms for a champion at 1M tickets).
+    unit = access.membership.business_unit if access.membership else ""
     page = FastPaginator(
-        tickets,
+        selectors.my_tickets(access, show=show),
         LIST_PAGE_SIZE,
         count_limit=1_000,  # a champion's list: "1,000+" is as useful as the exact figure
-        rows=lambda page_rows: page_rows.annotate(
-            public_comments=Count("comments", filter=Q(comments__internal=False)),
-            latest_reply=_latest_public_comment(),
-        ),
+        rows=selectors.with_public_replies,  # the reply counts only for the page's rows
     ).get_page(request.GET.get("page"))
     context = {
         "access": access,
@@ -455,46 +340,23 @@ def _default_view(access: ProgrammeAccess) -> str:
     return "all"
 
 
-def _queue_tickets(access: ProgrammeAccess, filters: forms.QueueFilterForm, view: str):
-    tickets = Ticket.objects.visible_to(access)
-    user = access.user
-    if view == "unassigned":
-        tickets = tickets.filter(assignee__isnull=True)
-    elif view == "mine":
-        tickets = tickets.filter(assignee=user)
-    elif view == "team":
-        team = access.membership.team if access.membership else ""
-        tickets = tickets.filter(team=team)
-    elif view == "tier2":
-        tickets = tickets.filter(tier=Tier.TIER2)
-    elif view == "tier3":
-        tickets = tickets.filter(tier=Tier.TIER3)
-    status = filters.value("status", "open")
-    if status == "open":
-        tickets = tickets.filter(status__in=OPEN_STATUSES)
-    elif status == "done":
-        tickets = tickets.filter(status__in=DONE_STATUSES)
-    elif status in Status.values:
-        tickets = tickets.filter(status=status)
-    if severity := filters.value("severity"):
-        tickets = tickets.filter(severity=severity)
-    if category := filters.value("category"):
-        tickets = tickets.filter(category=category)
-    if unit := filters.value("business_unit"):
-        tickets = tickets.filter(business_unit=unit)
-    if known := filters.value("known_issue"):
-        tickets = tickets.filter(known_issue_id=known)
-    tickets = search.filter_tickets(tickets, filters.value("q", ""))
-    sort = filters.value("sort", "severity")
-    return tickets.for_list().order_by(*forms.SORTS[sort]), sort
-
-
 def _queue_context(request: HttpRequest, access: ProgrammeAccess) -> dict:
     programme = access.programme
-    units = _business_units(programme)
+    units = selectors.business_units(programme)
     filters = forms.QueueFilterForm(request.GET, business_units=units)
     view = filters.value("view") or _default_view(access)
-    tickets, sort = _queue_tickets(access, filters, view)
+    sort = filters.value("sort", "severity")
+    tickets = selectors.queue_tickets(
+        access,
+        view=view,
+        status=filters.value("status", "open"),
+        severity=filters.value("severity"),
+        category=filters.value("category"),
+        business_unit=filters.value("business_unit"),
+        known_issue=filters.value("known_issue"),
+        q=filters.value("q", ""),
+        order=forms.SORTS[sort],
+    )
     # The first pages in one query off the queue's index; deep ones by the deferred join.
     page = FastPaginator(tickets, QUEUE_PAGE_SIZE, rows=rows.load_rows, direct_depth=500).get_page(
         request.GET.get("page")
@@ -510,29 +372,6 @@ def _queue_context(request: HttpRequest, access: ProgrammeAccess) -> dict:
         "queue_url": request.get_full_path(),
         "export_url": _export_url(programme, request),
     }
-
-
-def _business_units(programme) -> list[str]:
-    """The business units the programme's tickets name, in order (the queue's filter choices).
-
-    A loose index scan: one index descent per distinct unit on ticket_programme_unit, where
-    SELECT DISTINCT read every ticket of the programme (about 1 s at a million tickets).
-    """
-    table = connection.ops.quote_name(Ticket._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH RECURSIVE units(unit) AS (
-                SELECT MIN(business_unit) FROM {table} WHERE programme_id = %(p)s AND business_unit > ''
-                UNION ALL
-                SELECT (SELECT MIN(business_unit) FROM {table} WHERE programme_id = %(p)s AND business_unit > unit)
-                FROM units WHERE unit IS NOT NULL
-            )
-            SELECT unit FROM units WHERE unit IS NOT NULL
-            """,
-            {"p": programme.pk},
-        )
-        return [unit for (unit,) in cursor.fetchall()]
 
 
 def _export_url(programme, request: HttpRequest) -> str:
@@ -562,12 +401,12 @@ def row_actions(request: HttpRequest, slug: str, reference: str) -> HttpResponse
     access = get_programme_for(request.user, slug)
     if not access.can_work_queue:
         raise PermissionDenied("Only the support team acts on tickets from the queue.")
-    ticket = _ticket_or_404(access, reference)
+    ticket = selectors.ticket_for_page(access, reference)
     context = {
         "access": access,
         "programme": access.programme,
         "ticket": ticket,
-        "assignees": _assignees(access.programme),
+        "assignees": selectors.assignees(access.programme),
         "queue_url": _safe_next(request, reverse("tickets:queue", args=[slug])),
     }
     return _render(request, "tickets/queue.html#row-menu", context)
@@ -612,7 +451,7 @@ def _action_form(action: str, access: ProgrammeAccess, ticket: Ticket, data=None
     if action == "assign":
         return forms.AssignForm(
             data,
-            assignees=_assignees(programme),
+            assignees=selectors.assignees(programme),
             initial={"assignee": ticket.assignee_id},
         )
     if action == "transition":
@@ -651,7 +490,9 @@ def _perform(action: str, access: ProgrammeAccess, ticket: Ticket, data: dict) -
     if action == "assign":
         assignee = None
         if data["assignee"]:
-            assignee = next((u for u in _assignees(access.programme) if u.pk == data["assignee"]), None)
+            assignee = next(
+                (u for u in selectors.assignees(access.programme) if u.pk == data["assignee"]), None
+            )
             if assignee is None:
                 raise ValidationError({"assignee": "Choose someone from the support team."})
         services.ticket_assign(access=access, ticket=ticket, assignee=assignee)
@@ -839,184 +680,13 @@ def _action_ui(action: str, ticket_url: str, form=None, access: ProgrammeAccess 
     )
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _timeline_events(ticket: Ticket) -> list[TicketEvent]:
-    """Every event of the ticket with its actor and, for an assignment, the assignee's name: one query.
-
-    Assignment events store a username; the name is read from the user it names (empty when
-    that user is gone: the timeline then shows the username). Written as SQL because the
-    equivalent Case/Subquery expression cost more to build than the query took to run.
-    """
-    return _events_of(ticket_id=ticket.pk)
-
-
-def _events_query(ticket_id: int):
-    users, events = _table(User), _table(TicketEvent)
-    assignee_name = RawSQL(
-        f"SELECT TRIM(u.first_name || ' ' || u.last_name) FROM {users} u "
-        f"WHERE u.username = {events}.to_value AND {events}.kind = %s",
-        (EventKind.ASSIGNED.value,),
-        output_field=CharField(),
-    )
-    return (
-        TicketEvent.objects.filter(ticket_id=ticket_id)
-        .select_related("actor")
-        .annotate(assignee_name=assignee_name)
-        .order_by("at", "pk")
-    )
-
-
-def _comments_query(ticket_id: int, internal: bool):
-    author = RawSQL(_name_sql(_table(User), f"{_table(Comment)}.author_id"), (), output_field=CharField())
-    comments = Comment.objects.filter(ticket_id=ticket_id).annotate(author_name=author)
-    return comments if internal else comments.filter(internal=False)
-
-
-# The ticket page's queries, compiled once per process (hypercare.compiled).
-_events_of = CompiledQuery(_events_query, ticket_id=int)
-_comments_of = {
-    internal: CompiledQuery(
-        lambda ticket_id, internal=internal: _comments_query(ticket_id, internal), ticket_id=int
-    )
-    for internal in (True, False)
-}
-
-
-def _name_sql(users: str, user_id: str) -> str:
-    """A user's name as the pages show it (get_full_name, else the username), as a scalar subquery."""
-    return (
-        f"SELECT COALESCE(NULLIF(TRIM(u.first_name || ' ' || u.last_name), ''), u.username) "
-        f"FROM {users} u WHERE u.id = {user_id}"
-    )
-
-
-def _holidays_sql(tickets: str) -> str | None:
-    """The holidays of the ticket's programme calendar as JSON text, [[id, "date", "name"], …]."""
-    rows = (
-        f"FROM {_table(Holiday)} h JOIN {_table(BusinessCalendar)} c ON c.id = h.calendar_id "
-        f"WHERE c.programme_id = {tickets}.programme_id"
-    )
-    if connection.vendor == "postgresql":
-        return f"SELECT COALESCE(json_agg(json_build_array(h.id, h.date, h.name)), '[]')::text {rows}"
-    if connection.vendor == "sqlite":
-        return f"SELECT json_group_array(json_array(h.id, h.date, h.name)) {rows}"
-    return None
-
-
-def _prefetched_holidays(calendar: BusinessCalendar, rows: str | None) -> None:
-    """Give the calendar its holidays as prefetch_related("holidays") would (the SLA panel reads them so)."""
-    holidays = sorted(
-        (
-            Holiday(id=pk, calendar=calendar, date=date.fromisoformat(day), name=name)
-            for pk, day, name in json.loads(rows or "[]")
-        ),
-        key=lambda holiday: (holiday.date, holiday.pk),
-    )
-    queryset = calendar.holidays.all()
-    queryset._result_cache = holidays
-    queryset._prefetch_done = True
-    calendar._prefetched_objects_cache = {"holidays": queryset}
-
-
-def _detail_ticket(access: ProgrammeAccess, reference: str) -> Ticket:
-    """The ticket of the ticket page, with what _ticket_or_404 gives it, in one query cheap to plan.
-
-    The SLA panel's policy, calendar and holidays come as objects, and so do the target's
-    figures and whether the ticket has attachments; the people and the known issue the page
-    names come as names (`assignee_name`, `reporter_name`, `resolved_by_name`,
-    `known_issue_title`), not as joined rows. Seven joins took PostgreSQL 1-2 ms to plan,
-    longer than running the query; scalar subqueries on primary keys plan in microseconds,
-    and as SQL they cost nothing to build in Python. The calendar's holidays come in the same
-    query, as JSON (a second query and Django's prefetch machinery cost about 1 ms).
-    """
-    if access.sees_all_tickets:
-        found = _detail_rows(programme_id=access.programme.pk, reference=reference)
-    else:
-        found = list(_detail_query(Ticket.objects.visible_to(access)).filter(reference=reference))
-    if not found:
-        raise Http404("No such ticket.")
-    ticket = found[0]
-    calendar = getattr(ticket.programme, "calendar", None)
-    if calendar is not None and hasattr(ticket, "calendar_holidays"):
-        _prefetched_holidays(calendar, ticket.calendar_holidays)
-    # No target row: None, and the SLA panel says so (as with _ticket_or_404's JSON).
-    ticket.sla_target_values = (
-        {
-            "response_minutes": ticket.sla_target_response_minutes,
-            "resolution_minutes": ticket.sla_target_resolution_minutes,
-            "clock": ticket.sla_target_clock,
-            "at_risk_percent": ticket.sla_target_at_risk_percent,
-        }
-        if ticket.sla_target_clock is not None
-        else None
-    )
-    return ticket
-
-
-def _detail_query(visible):
-    """_detail_ticket's columns on a queryset of tickets the member may see."""
-    tickets, users = _table(Ticket), _table(User)
-    target = (
-        f"FROM {_table(SlaTarget)} t "
-        f"WHERE t.policy_id = {tickets}.sla_policy_id AND t.severity = {tickets}.severity"
-    )
-    text, number = CharField(), IntegerField()
-    columns = {
-        "has_attachments": (
-            f"EXISTS (SELECT 1 FROM {_table(Attachment)} a WHERE a.ticket_id = {tickets}.id)",
-            BooleanField(),
-        ),
-        "sla_target_response_minutes": (f"SELECT t.response_minutes {target}", number),
-        "sla_target_resolution_minutes": (f"SELECT t.resolution_minutes {target}", number),
-        "sla_target_clock": (f"SELECT t.clock {target}", text),
-        "sla_target_at_risk_percent": (f"SELECT t.at_risk_percent {target}", number),
-        "assignee_name": (_name_sql(users, f"{tickets}.assignee_id"), text),
-        "reporter_name": (_name_sql(users, f"{tickets}.reporter_id"), text),
-        "resolved_by_name": (_name_sql(users, f"{tickets}.resolved_by_id"), text),
-        "known_issue_title": (
-            f"SELECT k.title FROM {_table(KnownIssue)} k WHERE k.id = {tickets}.known_issue_id",
-            text,
-        ),
-    }
-    holidays = _holidays_sql(tickets)
-    queryset = visible.select_related("programme__calendar", "sla_policy")
-    if holidays is None:
-        queryset = queryset.prefetch_related("programme__calendar__holidays")
-    else:
-        columns["calendar_holidays"] = (holidays, text)
-    return queryset.annotate(
-        **{name: RawSQL(sql, (), output_field=field) for name, (sql, field) in columns.items()}
-    )
-
-
-# Members who see every ticket of the programme (the desk, engineers, leads): compiled once.
-_detail_rows = CompiledQuery(
-    lambda programme_id, reference: _detail_query(
-        Ticket.objects.filter(programme_id=programme_id, reference=reference)
-    ),
-    programme_id=int,
-    reference=str,
-)
-
-
 def _names(ticket: Ticket) -> dict[str, str]:
-    """The names the ticket page shows: from _detail_ticket's columns, else from the joined rows
-    (a ticket from _ticket_or_404, re-rendered after an action)."""
-    if hasattr(ticket, "reporter_name"):
-        return {
-            "assignee_name": ticket.assignee_name or "",
-            "reporter_name": ticket.reporter_name or "",
-            "resolved_by_name": ticket.resolved_by_name or "",
-            "known_issue_title": ticket.known_issue_title or "",
-        }
+    """The names the ticket page shows, from selectors.ticket_for_page's columns."""
     return {
-        "assignee_name": _person(ticket.assignee),
-        "reporter_name": _person(ticket.reporter),
-        "resolved_by_name": _person(ticket.resolved_by),
-        "known_issue_title": ticket.known_issue.title if ticket.known_issue_id else "",
+        "assignee_name": ticket.assignee_name or "",
+        "reporter_name": ticket.reporter_name or "",
+        "resolved_by_name": ticket.resolved_by_name or "",
+        "known_issue_title": ticket.known_issue_title or "",
     }
 
 
@@ -1052,14 +722,13 @@ def _detail_context(
     """
     internal = access.sees_internal
     # Every event once: the SLA panel computes the clocks from all of them, the timeline shows some.
-    all_events = _timeline_events(ticket)
-    comments = _comments_of[internal](ticket_id=ticket.pk)
-    attachments = Attachment.objects.filter(ticket=ticket).select_related("uploaded_by")
+    all_events = selectors.ticket_events(ticket)
+    comments = selectors.ticket_comments(ticket, internal=internal)
+    attachments = selectors.ticket_attachments(access, ticket).select_related("uploaded_by")
     hidden = {EventKind.COMMENT}
     if not internal:
         # Champions never see internal comments, Tier 3 working notes, or the SLA machinery.
         hidden |= {EventKind.SLA, EventKind.BREACH}
-        attachments = attachments.filter(internal=False)
     sla_explained = explain(ticket, events=all_events)
     events = [e for e in all_events if e.kind not in hidden and (internal or not e.internal)]
     # Each line's words and times once, here, rather than through per-line filters.
@@ -1100,7 +769,7 @@ def _detail_context(
         "done": done,
         "is_reporter": ticket.reporter_id == access.user.pk,
         # The edit form's process suggestions, only when that form is on the page.
-        "processes": _process_suggestions(access.programme) if bound_action == "edit" else [],
+        "processes": selectors.process_suggestions(access.programme) if bound_action == "edit" else [],
         "severity_overridden": ticket.computed_severity is not None
         and ticket.computed_severity != ticket.severity,
         **_names(ticket),
@@ -1113,7 +782,7 @@ def _detail_context(
 @vary_on_headers("HX-Request")
 def ticket_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     access = get_programme_for(request.user, slug)
-    ticket = _detail_ticket(access, reference)
+    ticket = selectors.ticket_for_page(access, reference)
     context = _detail_context(access, ticket)
     return _render(request, "tickets/detail.html" + ("#ticket-body" if request.htmx else ""), context)
 
@@ -1127,9 +796,7 @@ def ticket_action_form(request: HttpRequest, slug: str, reference: str, action: 
     if action not in ACTION_LABELS:
         raise Http404("No such action.")
     access = get_programme_for(request.user, slug)
-    # The forms need the ticket's own fields only: no joins to plan.
-    ticket = get_object_or_404(Ticket.objects.visible_to(access), reference=reference)
-    ticket.programme = access.programme
+    ticket = selectors.ticket_for_page(access, reference)
     if action not in _allowed_actions(access, ticket):
         raise PermissionDenied("This action is not open to you on this ticket now.")
     ticket_url = reverse("tickets:detail", args=[slug, ticket.reference])
@@ -1140,7 +807,7 @@ def ticket_action_form(request: HttpRequest, slug: str, reference: str, action: 
         "ticket_url": ticket_url,
         "a": _action_ui(action, ticket_url, _action_form(action, access, ticket), access),
         "in_place": bool(request.htmx),
-        "processes": _process_suggestions(access.programme) if action == "edit" else [],
+        "processes": selectors.process_suggestions(access.programme) if action == "edit" else [],
     }
     return _render(request, "tickets/action.html" + ("#action-form" if request.htmx else ""), context)
 
@@ -1150,7 +817,7 @@ def ticket_action_form(request: HttpRequest, slug: str, reference: str, action: 
 def ticket_action(request: HttpRequest, slug: str, reference: str, action: str) -> HttpResponse:
     """One action on a ticket, from the ticket page or a queue row, with or without JavaScript."""
     access = get_programme_for(request.user, slug)
-    ticket = _ticket_or_404(access, reference)
+    ticket = selectors.ticket_for_page(access, reference)
     if access.is_read_only:
         raise PermissionDenied("Your role in this programme is read-only.")
     form = _action_form(action, access, ticket, data=request.POST, files=request.FILES)
@@ -1165,7 +832,7 @@ def ticket_action(request: HttpRequest, slug: str, reference: str, action: str) 
     from_row = request.POST.get("return") == "row"
     detail_url = reverse("tickets:detail", args=[slug, ticket.reference])
     if request.htmx:
-        ticket = _ticket_or_404(access, ticket.reference)
+        ticket = selectors.ticket_for_page(access, ticket.reference)
         if from_row:
             context = {
                 "access": access,
@@ -1182,7 +849,7 @@ def ticket_action(request: HttpRequest, slug: str, reference: str, action: str) 
         if from_row:
             messages.error(request, f"{ticket.reference}: {' '.join(_error_texts(form))}")
             return redirect(_safe_next(request, detail_url))
-        ticket = _ticket_or_404(access, ticket.reference)
+        ticket = selectors.ticket_for_page(access, ticket.reference)
         context = _detail_context(access, ticket, bound=(action, form))
         return _render(request, "tickets/detail.html", context)
     messages.success(request, done)
@@ -1203,11 +870,8 @@ def _error_texts(form) -> list[str]:
 def attachment_download(request: HttpRequest, slug: str, reference: str, pk: int) -> FileResponse:
     """An attachment, always downloaded (never shown inline), only to members who may see the ticket."""
     access = get_programme_for(request.user, slug)
-    ticket = _ticket_or_404(access, reference)
-    attachments = Attachment.objects.filter(ticket=ticket)
-    if not access.sees_internal:
-        attachments = attachments.filter(internal=False)
-    attachment = get_object_or_404(attachments, pk=pk)
+    ticket = selectors.ticket_for_page(access, reference)
+    attachment = get_object_or_404(selectors.ticket_attachments(access, ticket), pk=pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
