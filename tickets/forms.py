@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from hypercare.vocabulary import Category, ImpactScope, Severity, Status, Tier, Workaround
 from tickets.models import TRANSITIONS, KnownIssue, KnownIssueStatus
@@ -328,3 +329,10 @@ class QueueFilterForm(forms.Form):
         """The cleaned value of a filter, or `default` when it is missing or invalid."""
         self.is_valid()
         return self.cleaned_data.get(name) or default
+
+
+def field_errors(error: ValidationError, rename: dict[str, str]) -> ValidationError:
+    """A service's error with its field names mapped onto the form's."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError({rename.get(field, field): errors for field, errors in error.error_dict.items()})

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -26,7 +25,6 @@ from django.db.models import (
 )
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -45,14 +43,23 @@ from hypercare.vocabulary import (
     ImpactScope,
     Severity,
     Status,
-    Tier,
     Workaround,
 )
 from sla.classifier import suggest_category
 from tickets import forms, rows, search, selectors, services
-from tickets.models import TRANSITIONS, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
+from tickets.actions import (
+    ACTION_LABELS,
+    EAGER_ACTIONS,
+    SIDE_ACTIONS,
+    ActionUI,
+    action_form,
+    action_ui,
+    allowed_actions,
+    run_action,
+)
+from tickets.models import KnownIssue, KnownIssueStatus, Ticket, TicketEvent
 from tickets.rows import CHOICE_LABELS
-from tickets.services import TicketStateError, TriageAnswers
+from tickets.services import TriageAnswers
 from triage.explain import explain
 from triage.matrix import ALWAYS_SEV4_CATEGORIES, severity_for
 
@@ -78,13 +85,6 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return target
     return fallback
-
-
-def _field_errors(error: ValidationError, rename: dict[str, str]) -> ValidationError:
-    """A service's error with its field names mapped onto the form's."""
-    if not hasattr(error, "error_dict"):
-        return error
-    return ValidationError({rename.get(field, field): errors for field, errors in error.error_dict.items()})
 
 
 def _duration(minutes: int | None, clock: str) -> str:
@@ -278,7 +278,7 @@ def _log_issue(request: HttpRequest, access: ProgrammeAccess, form) -> Ticket | 
             for upload in data["attachments"]:
                 services.ticket_attach(access=access, ticket=ticket, upload=upload)
     except ValidationError as error:
-        apply_errors(form, _field_errors(error, {"description": "details", "file": "attachments"}))
+        apply_errors(form, forms.field_errors(error, {"description": "details", "file": "attachments"}))
         return None
     return ticket
 
@@ -415,140 +415,6 @@ def row_actions(request: HttpRequest, slug: str, reference: str) -> HttpResponse
 # --- The ticket page and its actions --------------------------------------------------------
 
 
-def _allowed_actions(access: ProgrammeAccess, ticket: Ticket) -> set[str]:
-    """What this member may do to this ticket; the services check every one again."""
-    if access.is_read_only:
-        return set()
-    is_reporter = ticket.reporter_id == access.user.pk
-    is_open = ticket.status in OPEN_STATUSES
-    done = ticket.status in (Status.RESOLVED, Status.CLOSED)
-    actions = {"comment", "attach"}
-    if access.can_work_queue:
-        actions |= {"assign", "link", "edit"}
-        if ticket.assignee_id != access.user.pk:
-            actions.add("take")
-        if forms.status_choices(ticket):
-            actions.add("transition")
-        if is_open:
-            actions |= {"escalate", "severity"}
-        if Status.RESOLVED in TRANSITIONS.get(ticket.status, ()):
-            actions.add("resolve")
-        if done:
-            actions.add("reopen")
-    elif is_reporter:
-        actions |= {"link", "edit"}
-        if done:
-            actions.add("reopen")
-        if is_open and ticket.tier == Tier.TIER1:
-            actions.add("escalate")
-    return actions
-
-
-def _action_form(action: str, access: ProgrammeAccess, ticket: Ticket, data=None, files=None):
-    programme = access.programme
-    if action == "take":
-        return forms.TakeForm(data)
-    if action == "assign":
-        return forms.AssignForm(
-            data,
-            assignees=selectors.assignees(programme),
-            initial={"assignee": ticket.assignee_id},
-        )
-    if action == "transition":
-        return forms.TransitionForm(data, ticket=ticket)
-    if action == "comment":
-        return forms.CommentForm(data, sees_internal=access.sees_internal)
-    if action == "escalate":
-        form = forms.EscalateForm(data, ticket=ticket)
-        if not access.can_work_queue and not form.is_bound:
-            form.fields["to_tier"].choices = [(Tier.TIER2, Tier.TIER2.label)]
-        return form
-    if action == "resolve":
-        return forms.ResolveForm(data)
-    if action == "reopen":
-        return forms.ReopenForm(data)
-    if action == "severity":
-        return forms.SeverityForm(data, initial={"severity": ticket.severity})
-    if action == "link":
-        return forms.LinkForm(data, programme=programme, initial={"known_issue": ticket.known_issue_id})
-    if action == "edit":
-        return forms.EditForm(
-            data,
-            full=access.can_work_queue,
-            initial={name: getattr(ticket, name) for name in services.EDITABLE_FIELDS},
-        )
-    if action == "attach":
-        return forms.AttachForm(data, files, sees_internal=access.sees_internal)
-    raise Http404("No such action.")
-
-
-def _perform(action: str, access: ProgrammeAccess, ticket: Ticket, data: dict) -> str:
-    """Run one action through its service; the message says what happened."""
-    if action == "take":
-        services.ticket_take(access=access, ticket=ticket)
-        return f"You took {ticket.reference}."
-    if action == "assign":
-        assignee = None
-        if data["assignee"]:
-            assignee = next(
-                (u for u in selectors.assignees(access.programme) if u.pk == data["assignee"]), None
-            )
-            if assignee is None:
-                raise ValidationError({"assignee": "Choose someone from the support team."})
-        services.ticket_assign(access=access, ticket=ticket, assignee=assignee)
-        who = (assignee.get_full_name() or assignee.username) if assignee else "nobody"
-        return f"{ticket.reference} is assigned to {who}."
-    if action == "transition":
-        if not data["status"]:
-            raise ValidationError({"status": "Choose a status."})
-        services.ticket_transition(
-            access=access, ticket=ticket, status=data["status"], comment=data["comment"]
-        )
-        return f"{ticket.reference} is now {ticket.get_status_display().lower()}."
-    if action == "comment":
-        services.ticket_comment(
-            access=access, ticket=ticket, body=data["body"], internal=bool(data.get("internal"))
-        )
-        return "Internal comment added." if data.get("internal") else "Comment added."
-    if action == "escalate":
-        services.ticket_escalate(
-            access=access,
-            ticket=ticket,
-            to_tier=data["to_tier"],
-            replication_steps=data["replication_steps"],
-            note=data["note"],
-        )
-        return f"{ticket.reference} moved to Tier {ticket.tier}."
-    if action == "resolve":
-        tier = ticket.tier
-        services.ticket_resolve(access=access, ticket=ticket, resolution=data["resolution"])
-        return f"{ticket.reference} resolved at Tier {tier}; the reporter is notified."
-    if action == "reopen":
-        services.ticket_reopen(access=access, ticket=ticket, reason=data["reason"])
-        return f"{ticket.reference} reopened."
-    if action == "severity":
-        services.ticket_change_severity(
-            access=access, ticket=ticket, severity=data["severity"], reason=data["reason"]
-        )
-        return f"{ticket.reference} is now Sev{ticket.severity}."
-    if action == "link":
-        services.ticket_link(access=access, ticket=ticket, known_issue=data["known_issue"])
-        return "Linked to the known issue." if data["known_issue"] else "Unlinked from the known issue."
-    if action == "edit":
-        changes = {name: value for name, value in data.items() if name in services.EDITABLE_FIELDS}
-        services.ticket_update(access=access, ticket=ticket, **changes)
-        return "Ticket saved."
-    if action == "attach":
-        attachment = services.ticket_attach(
-            access=access, ticket=ticket, upload=data["file"], internal=bool(data.get("internal"))
-        )
-        return f"{attachment.original_name} attached."
-    raise Http404("No such action.")
-
-
-ERROR_FIELDS = {"severity_reason": "reason", "to_tier": "to_tier", "body": "body", "file": "file"}
-
-
 def _event_summary(event: TicketEvent) -> str:
     """One line of the timeline, in words (an assignment names the person when the query did)."""
 
@@ -593,91 +459,6 @@ def _event_summary(event: TicketEvent) -> str:
         field = (event.data or {}).get("field", event.from_value)
         return f"edited the {str(field).replace('_', ' ')}"
     return event.get_kind_display().lower()
-
-
-@dataclass
-class ActionUI:
-    """One action of the ticket page: its labels, where it posts, and where its form is loaded from.
-
-    `form` is set only for the forms the page renders at once (the comment box, a form that
-    came back with errors); the others are fetched when their panel is opened.
-    """
-
-    name: str
-    title: str
-    button: str
-    help: str = ""
-    multipart: bool = False
-    url: str = ""
-    form_url: str = ""
-    form: object = None
-    fields_html: str = ""  # a blank form's fields, rendered once (_blank_fields)
-
-
-# The ticket page's actions, in the order of its side panel (comment and attach live in the
-# main column); `take` is a single button. Each posts to tickets:<name> (urls_pages.TICKET_ACTIONS).
-ACTION_LABELS: dict[str, tuple[str, str, str]] = {
-    "take": ("Take it", "Take it", "Assign it to yourself."),
-    "comment": ("Add a comment", "Comment", ""),
-    "attach": ("Attach a file", "Upload", ""),
-    "transition": ("Change status", "Change status", ""),
-    "resolve": (
-        "Resolve",
-        "Resolve",
-        "A Tier 3 resolution passes back to the desk to confirm with the reporter.",
-    ),
-    "escalate": ("Escalate or move tier", "Move", "Tier 3 needs documented replication steps."),
-    "reopen": ("Reopen", "Reopen", ""),
-    "assign": ("Assign", "Assign", ""),
-    "severity": ("Change severity", "Change severity", ""),
-    "link": ("Link to a known issue", "Link", ""),
-    "edit": ("Edit", "Save", ""),
-}
-SIDE_ACTIONS = ("transition", "resolve", "escalate", "reopen", "assign", "severity", "link", "edit")
-EAGER_ACTIONS = ("comment",)  # shown open at first sight: rendered with the page
-
-
-# Forms whose blank version is the same on every ticket for one side (their fields depend only
-# on whether the member sees internal notes).
-BLANK_FORMS = ("comment", "attach", "resolve", "reopen")
-_blank_fields_cache: dict[tuple[str, bool], str] = {}
-
-
-def _blank_fields(action: str, access: ProgrammeAccess, form) -> str:
-    """The rendered fields of a blank form of BLANK_FORMS ("" for any other form or a bound one).
-
-    Rendered once per process and side: the comment box's two widgets through Django's form
-    templates were a quarter of the ticket page's rendering. Every time while DEBUG is on, so
-    a template edit shows at once.
-    """
-    if action not in BLANK_FORMS or form.is_bound:
-        return ""
-    key = (action, access.sees_internal)
-    html = _blank_fields_cache.get(key)
-    if html is None:
-        html = render_to_string(
-            "tickets/action.html#action-fields", {"a": ActionUI(action, "", "", form=form)}
-        )
-        if not settings.DEBUG:
-            _blank_fields_cache[key] = html
-    return html
-
-
-def _action_ui(action: str, ticket_url: str, form=None, access: ProgrammeAccess | None = None) -> ActionUI:
-    title, button, help_text = ACTION_LABELS[action]
-    return ActionUI(
-        name=action,
-        title=title,
-        button=button,
-        help=help_text,
-        multipart=action == "attach",
-        # The same paths as reverse("tickets:<action>") and reverse("tickets:action_form"),
-        # built from the ticket's URL (tests/tickets/test_pages_lazy_actions.py checks them).
-        url=f"{ticket_url}{action}/",
-        form_url=f"{ticket_url}actions/{action}/",
-        form=form,
-        fields_html=_blank_fields(action, access, form) if form is not None and access else "",
-    )
 
 
 def _names(ticket: Ticket) -> dict[str, str]:
@@ -740,16 +521,16 @@ def _detail_context(
     for comment in comments:
         comment.who = comment.author_name
         comment.when = _when(comment.created_at, zone)[1]
-    actions = _allowed_actions(access, ticket)
+    actions = allowed_actions(access, ticket)
     ticket_url = reverse("tickets:detail", args=[access.programme.slug, ticket.reference])
     bound_action, bound_form = bound if bound is not None else (None, None)
 
     def ui(action: str) -> ActionUI:
         if action == bound_action:
-            return _action_ui(action, ticket_url, bound_form)
+            return action_ui(action, ticket_url, bound_form)
         if action in EAGER_ACTIONS:
-            return _action_ui(action, ticket_url, _action_form(action, access, ticket), access)
-        return _action_ui(action, ticket_url)
+            return action_ui(action, ticket_url, action_form(action, access, ticket), access)
+        return action_ui(action, ticket_url)
 
     return {
         "access": access,
@@ -797,7 +578,7 @@ def ticket_action_form(request: HttpRequest, slug: str, reference: str, action: 
         raise Http404("No such action.")
     access = get_programme_for(request.user, slug)
     ticket = selectors.ticket_for_page(access, reference)
-    if action not in _allowed_actions(access, ticket):
+    if action not in allowed_actions(access, ticket):
         raise PermissionDenied("This action is not open to you on this ticket now.")
     ticket_url = reverse("tickets:detail", args=[slug, ticket.reference])
     context = {
@@ -805,7 +586,7 @@ def ticket_action_form(request: HttpRequest, slug: str, reference: str, action: 
         "programme": access.programme,
         "ticket": ticket,
         "ticket_url": ticket_url,
-        "a": _action_ui(action, ticket_url, _action_form(action, access, ticket), access),
+        "a": action_ui(action, ticket_url, action_form(action, access, ticket), access),
         "in_place": bool(request.htmx),
         "processes": selectors.process_suggestions(access.programme) if action == "edit" else [],
     }
@@ -820,15 +601,8 @@ def ticket_action(request: HttpRequest, slug: str, reference: str, action: str) 
     ticket = selectors.ticket_for_page(access, reference)
     if access.is_read_only:
         raise PermissionDenied("Your role in this programme is read-only.")
-    form = _action_form(action, access, ticket, data=request.POST, files=request.FILES)
-    done = ""
-    if form.is_valid():
-        try:
-            done = _perform(action, access, ticket, form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, _field_errors(error, ERROR_FIELDS))
-        except TicketStateError as error:
-            form.add_error(None, str(error))
+    form = action_form(action, access, ticket, data=request.POST, files=request.FILES)
+    done = run_action(action, access, ticket, form)
     from_row = request.POST.get("return") == "row"
     detail_url = reverse("tickets:detail", args=[slug, ticket.reference])
     if request.htmx:
