@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from hypercare.vocabulary import Category, ImpactScope, Severity, Status, Tier, Workaround
+from tickets.filters import SORTS
 from tickets.models import TRANSITIONS, KnownIssue, KnownIssueStatus
 
 # The guided form's plain-words answers, in the order a person thinks of them.
@@ -284,20 +285,6 @@ QUEUE_VIEWS = [
 STATUS_FILTERS = [("open", "Open (any)"), ("done", "Done (any)"), ("any", "Any status")] + list(
     Status.choices
 )
-SORTS = {
-    "severity": ("severity", "resolution_due_at", "reported_at", "pk"),
-    "-severity": ("-severity", "-reported_at", "-pk"),
-    "reported": ("reported_at", "pk"),
-    "-reported": ("-reported_at", "-pk"),
-    "due": ("resolution_due_at", "severity", "pk"),
-    "-due": ("-resolution_due_at", "-pk"),
-    "updated": ("updated_at", "pk"),
-    "-updated": ("-updated_at", "-pk"),
-    "reference": ("number",),
-    "-reference": ("-number",),
-    "status": ("status", "severity", "pk"),
-    "-status": ("-status", "severity", "pk"),
-}
 
 
 class QueueFilterForm(forms.Form):

@@ -21,10 +21,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
 from hypercare.roles import Team
-from hypercare.vocabulary import Category, ImpactScope, Severity, Status, Workaround
+from hypercare.vocabulary import DONE_STATUSES, Category, ImpactScope, Severity, Status, Workaround
 from tickets.models import Ticket
 
-DONE_STATUSES = ("resolved", "closed", "deferred")
 # The columns a row reads: the queue loads only these (a ticket row has about 50).
 FIELDS = (
     "reference", "title", "business_unit", "process", "known_issue_id", "category", "severity", "tier",

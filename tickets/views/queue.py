@@ -11,28 +11,18 @@ from django.views.decorators.vary import vary_on_headers
 
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.pagination import FastPaginator
-from hypercare.roles import Role
 from tickets import forms, rows, selectors
+from tickets.filters import SORTS, default_view
 from tickets.views.common import render_page, safe_next
 
 QUEUE_PAGE_SIZE = 25
-
-
-def _default_view(access: ProgrammeAccess) -> str:
-    if access.has_role(Role.ENGINEER) and not access.has_role(Role.DESK, Role.LEAD):
-        return "tier3"
-    if access.has_role(Role.DESK):
-        return "tier2"
-    if access.has_role(Role.BAU) and not access.has_role(Role.LEAD):
-        return "team"
-    return "all"
 
 
 def _queue_context(request: HttpRequest, access: ProgrammeAccess) -> dict:
     programme = access.programme
     units = selectors.business_units(programme)
     filters = forms.QueueFilterForm(request.GET, business_units=units)
-    view = filters.value("view") or _default_view(access)
+    view = filters.value("view") or default_view(access)
     sort = filters.value("sort", "severity")
     tickets = selectors.queue_tickets(
         access,
@@ -43,7 +33,7 @@ def _queue_context(request: HttpRequest, access: ProgrammeAccess) -> dict:
         business_unit=filters.value("business_unit"),
         known_issue=filters.value("known_issue"),
         q=filters.value("q", ""),
-        order=forms.SORTS[sort],
+        order=SORTS[sort],
     )
     # The first pages in one query off the queue's index; deep ones by the deferred join.
     page = FastPaginator(tickets, QUEUE_PAGE_SIZE, rows=rows.load_rows, direct_depth=500).get_page(
