@@ -160,7 +160,7 @@ def _detail_context(
         "sla_explained": sla_explained,
         "comments": comments,
         # Most tickets have none: the ticket query said whether to look.
-        "attachments": list(attachments) if getattr(ticket, "has_attachments", True) else [],
+        "attachments": list(attachments) if ticket.has_attachments else [],
         "actions": actions,
         "comment_action": ui("comment") if "comment" in actions else None,
         "attach_action": ui("attach") if "attach" in actions else None,
