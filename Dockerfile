@@ -3,6 +3,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY hypercare hypercare
+COPY sla sla
 COPY tickets tickets
 COPY triage triage
 COPY metrics metrics

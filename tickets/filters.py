@@ -12,7 +12,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from hypercare.roles import Team
+from hypercare.roles import Role, Team
 from hypercare.vocabulary import (
     DONE_STATUSES,
     OPEN_STATUSES,
@@ -193,15 +193,18 @@ class KnownIssueFilter(django_filters.FilterSet):
         return queryset.open() if value else queryset.exclude(pk__in=queryset.open().values("pk"))
 
 
+def default_view(access) -> str:
+    """The working queue a member sees when they name none: Tier 3 for engineers, Tier 2 for
+    the desk, their team's for BAU, every ticket for leads and everyone else."""
+    if access.has_role(Role.ENGINEER) and not access.has_role(Role.DESK, Role.LEAD):
+        return "tier3"
+    if access.has_role(Role.DESK):
+        return "tier2"
+    if access.has_role(Role.BAU) and not access.has_role(Role.LEAD):
+        return "team"
+    return "all"
+
+
 def export_defaults(access) -> dict[str, str]:
     """What the queue page shows when a filter is not given: open tickets of the member's usual queue."""
-    roles = access.roles
-    if "engineer" in roles and not roles & {"desk", "lead"}:
-        view = "tier3"
-    elif "desk" in roles:
-        view = "tier2"
-    elif "bau" in roles and "lead" not in roles:
-        view = "team"
-    else:
-        view = "all"
-    return {"view": view, "status": "open", "sort": "severity"}
+    return {"view": default_view(access), "status": "open", "sort": "severity"}

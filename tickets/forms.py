@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from hypercare.vocabulary import Category, ImpactScope, Severity, Status, Tier, Workaround
+from tickets.filters import SORTS
 from tickets.models import TRANSITIONS, KnownIssue, KnownIssueStatus
 
 # The guided form's plain-words answers, in the order a person thinks of them.
@@ -283,20 +285,6 @@ QUEUE_VIEWS = [
 STATUS_FILTERS = [("open", "Open (any)"), ("done", "Done (any)"), ("any", "Any status")] + list(
     Status.choices
 )
-SORTS = {
-    "severity": ("severity", "resolution_due_at", "reported_at", "pk"),
-    "-severity": ("-severity", "-reported_at", "-pk"),
-    "reported": ("reported_at", "pk"),
-    "-reported": ("-reported_at", "-pk"),
-    "due": ("resolution_due_at", "severity", "pk"),
-    "-due": ("-resolution_due_at", "-pk"),
-    "updated": ("updated_at", "pk"),
-    "-updated": ("-updated_at", "-pk"),
-    "reference": ("number",),
-    "-reference": ("-number",),
-    "status": ("status", "severity", "pk"),
-    "-status": ("-status", "severity", "pk"),
-}
 
 
 class QueueFilterForm(forms.Form):
@@ -328,3 +316,10 @@ class QueueFilterForm(forms.Form):
         """The cleaned value of a filter, or `default` when it is missing or invalid."""
         self.is_valid()
         return self.cleaned_data.get(name) or default
+
+
+def field_errors(error: ValidationError, rename: dict[str, str]) -> ValidationError:
+    """A service's error with its field names mapped onto the form's."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError({rename.get(field, field): errors for field, errors in error.error_dict.items()})

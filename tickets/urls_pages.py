@@ -3,6 +3,7 @@
 from django.urls import path, register_converter
 
 from tickets import views
+from tickets.actions import TICKET_ACTIONS  # actions on one ticket: POST only, each through its service
 
 
 class TicketReference:
@@ -18,21 +19,6 @@ class TicketReference:
 
 
 register_converter(TicketReference, "ticket_ref")
-
-# Actions on one ticket: POST only, each through its service.
-TICKET_ACTIONS = (
-    "take",
-    "assign",
-    "transition",
-    "comment",
-    "escalate",
-    "resolve",
-    "reopen",
-    "severity",
-    "link",
-    "edit",
-    "attach",
-)
 
 
 class TicketAction:

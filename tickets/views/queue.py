@@ -1,0 +1,90 @@
+"""The working queues of the desk and engineers, and a queue row's menu of quick actions."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from hypercare.access import ProgrammeAccess, get_programme_for
+from hypercare.pagination import FastPaginator
+from tickets import forms, rows, selectors
+from tickets.filters import SORTS, default_view
+from tickets.views.common import render_page, safe_next
+
+QUEUE_PAGE_SIZE = 25
+
+
+def _queue_context(request: HttpRequest, access: ProgrammeAccess) -> dict:
+    programme = access.programme
+    units = selectors.business_units(programme)
+    filters = forms.QueueFilterForm(request.GET, business_units=units)
+    view = filters.value("view") or default_view(access)
+    sort = filters.value("sort", "severity")
+    tickets = selectors.queue_tickets(
+        access,
+        view=view,
+        status=filters.value("status", "open"),
+        severity=filters.value("severity"),
+        category=filters.value("category"),
+        business_unit=filters.value("business_unit"),
+        known_issue=filters.value("known_issue"),
+        q=filters.value("q", ""),
+        order=SORTS[sort],
+    )
+    # The first pages in one query off the queue's index; deep ones by the deferred join.
+    page = FastPaginator(tickets, QUEUE_PAGE_SIZE, rows=rows.load_rows, direct_depth=500).get_page(
+        request.GET.get("page")
+    )
+    return {
+        "access": access,
+        "programme": programme,
+        "filters": filters,
+        "view": view,
+        "views": forms.QUEUE_VIEWS,
+        "sort": sort,
+        "page": page,
+        "queue_url": request.get_full_path(),
+        "export_url": _export_url(programme, request),
+    }
+
+
+def _export_url(programme, request: HttpRequest) -> str:
+    """The CSV export of exactly what the queue shows (every filter, no page)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    url = reverse("tickets:export", args=[programme.slug])
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def queue(request: HttpRequest, slug: str) -> HttpResponse:
+    """The working queues of the desk and engineers: views, filters, sorting, pages, quick actions."""
+    access = get_programme_for(request.user, slug)
+    if not access.sees_all_tickets:
+        raise PermissionDenied("The queues are for the support team; your tickets are under My tickets.")
+    context = _queue_context(request, access)
+    return render_page(request, "tickets/queue.html" + ("#results" if request.htmx else ""), context)
+
+
+@require_GET
+@login_required
+def row_actions(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    """A queue row's "More" menu (assign, change status, comment), loaded when the menu opens."""
+    access = get_programme_for(request.user, slug)
+    if not access.can_work_queue:
+        raise PermissionDenied("Only the support team acts on tickets from the queue.")
+    ticket = selectors.ticket_for_page(access, reference)
+    context = {
+        "access": access,
+        "programme": access.programme,
+        "ticket": ticket,
+        "assignees": selectors.assignees(access.programme),
+        "queue_url": safe_next(request, reverse("tickets:queue", args=[slug])),
+    }
+    return render_page(request, "tickets/queue.html#row-menu", context)
