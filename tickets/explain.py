@@ -125,7 +125,7 @@ def explain(ticket: Ticket, *, at: datetime | None = None, events=None) -> SlaEx
     else:
         events = sorted(events, key=lambda event: (event.at, event.pk))
     policy = ticket.sla_policy
-    # The ticket page loads its target's figures with the ticket (tickets.views._ticket_or_404).
+    # The ticket page loads its target's figures with the ticket (tickets.selectors.ticket_for_page).
     preloaded = getattr(ticket, "sla_target_values", None)
     target = engine.Target(**preloaded) if preloaded else target_for(policy, ticket.severity)
     business = ticket.programme.calendar.working_calendar

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.roles import Role
 from hypercare.views import apply_errors
-from hypercare.vocabulary import Category, ImpactScope, Severity, Status, Workaround
+from hypercare.vocabulary import Category, Clock, ImpactScope, Severity, Status, Workaround
 from sla.classifier import suggest_category
 from sla.matrix import ALWAYS_SEV4_CATEGORIES, severity_for
 from sla.policy import policy_for, target_for
@@ -30,7 +30,7 @@ from tickets.views.common import render_page
 def _duration(minutes: int | None, clock: str) -> str:
     if minutes is None:
         return "no fixed target"
-    working = clock == "business"
+    working = clock == Clock.BUSINESS
     if minutes < 60:
         text = f"{minutes} minutes"
     elif minutes % (60 * 8) == 0 and working and minutes >= 60 * 8:
