@@ -466,8 +466,7 @@ def _can_resolve_myself(access: ProgrammeAccess) -> bool:
 def ticket_new(request: HttpRequest, slug: str) -> HttpResponse:
     """Log an issue: the guided Tier 1 form."""
     access = get_programme_for(request.user, slug)
-    if not access.can_report:
-        raise PermissionDenied("Your role in this programme cannot log tickets.")
+    services.require_ticket_intake(access)  # a closed programme answers with the BAU service desk
     programme = access.programme
     membership = access.membership
     initial = {
@@ -744,7 +743,7 @@ def row_actions(request: HttpRequest, slug: str, reference: str) -> HttpResponse
 
 def _allowed_actions(access: ProgrammeAccess, ticket: Ticket) -> set[str]:
     """What this member may do to this ticket; the services check every one again."""
-    if access.is_read_only:
+    if access.is_read_only or not access.can_change_ticket(ticket):
         return set()
     is_reporter = ticket.reporter_id == access.user.pk
     is_open = ticket.status in OPEN_STATUSES
