@@ -5,12 +5,26 @@ class HandoverConfig(AppConfig):
     name = "handover"
 
     def ready(self):
-        from hypercare.signals import programme_created
+        from hypercare.signals import programme_created, programme_page_panels
 
         programme_created.connect(_programme_defaults, dispatch_uid="handover-programme-defaults")
+        programme_page_panels.connect(_exit_outcome_panel, dispatch_uid="handover-exit-outcome-panel")
 
 
 def _programme_defaults(sender, programme, by=None, **kwargs):
     from handover.services import programme_defaults_create
 
     programme_defaults_create(programme=programme, by=by)
+
+
+def _exit_outcome_panel(sender, programme, access=None, **kwargs) -> str:
+    """The programme page's account of a closed programme's exit: clean, or the exceptions accepted."""
+    if not programme.is_closed:
+        return ""
+    from django.template.loader import render_to_string
+
+    from handover.selectors import exit_outcome
+
+    return render_to_string(
+        "handover/_exit_outcome.html", {"programme": programme, "outcome": exit_outcome(programme)}
+    )
