@@ -329,7 +329,7 @@ def exit_report_pdf(data: dict) -> bytes:
         line(outcome.summary)
         pdf.set_font("Helvetica", "", 9)
         for exception in outcome.exceptions:
-            value = f" ({exception.value_display})" if exception.value_display else ""
+            value = f": {exception.value_display}" if exception.value_display else ""
             line(f"- {exception.title}: {exception.status_label} when signed{value}.")
             for acceptance in exception.acceptances:
                 line(f"    {acceptance.signatory} ({acceptance.role}): {acceptance.justification}")

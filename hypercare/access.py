@@ -30,7 +30,7 @@ class ProgrammeClosed(PermissionDenied):
     """
 
     def __init__(self, programme: Programme, what: str = "it is read-only now"):
-        self.programme = programme
+        self.programme, self.what = programme, what
         super().__init__(
             f"Hypercare of {programme.name} is closed: {what}. "
             f"New issues and requests go to {programme.bau_service_desk}."

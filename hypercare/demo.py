@@ -64,6 +64,9 @@ def seed_demo(*, today: date | None = None) -> Programme | None:
         timezone="Europe/London",
         status="active",
         holiday_country="GB-ENG",
+        bau_desk_name="Acme IT Service Desk",
+        bau_desk_url="https://servicedesk.acme.example",
+        bau_desk_email="servicedesk@acme.example",
         by=admin,
     )
     people = {}

@@ -267,6 +267,14 @@ class SignatoryRoleChange(models.Model):
         raise ValidationError("Role changes are a record: they are never deleted.")
 
     @property
+    def old_labels(self) -> list[str]:
+        return [Role(role).label for role in self.old_roles]
+
+    @property
+    def new_labels(self) -> list[str]:
+        return [Role(role).label for role in self.new_roles]
+
+    @property
     def granted(self) -> list[str]:
         return [Role(role).label for role in self.new_roles if role not in self.old_roles]
 

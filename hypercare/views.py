@@ -50,7 +50,10 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     audit("permission.denied", actor=request.user, path=request.path, method=request.method, reason=message)
     if isinstance(exception, ProgrammeClosed):
         return render(
-            request, "hypercare/closed.html", {"message": message, "closed": exception.programme}, status=409
+            request,
+            "hypercare/closed.html",
+            {"what": exception.what, "closed": exception.programme},
+            status=409,
         )
     return render(request, "403.html", {"message": message}, status=403)
 

@@ -85,7 +85,7 @@ def test_the_programme_page_says_closed_with_exceptions_accepted_by(client, clos
     n = len(exit_outcome(closed_with_exceptions).exceptions)
     assert f"Closed with {n} exception" in page and "accepted by Helen Clarke" in page
     first = exit_outcome(closed_with_exceptions).exceptions[0]
-    assert f"{first.title}</strong>: not met when signed ({first.value_display})" in page
+    assert f"{first.title}</strong>: not met when signed: {first.value_display}." in page
     assert "The board accepts the Sev1 backlog" in page
     assert "confetti" not in page
 
