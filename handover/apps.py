@@ -5,12 +5,28 @@ class HandoverConfig(AppConfig):
     name = "handover"
 
     def ready(self):
+        from hypercare import overview
         from hypercare.signals import programme_created
 
         programme_created.connect(_programme_defaults, dispatch_uid="handover-programme-defaults")
+        overview.provide_panel("exit-outcome", _exit_outcome_panel)
 
 
 def _programme_defaults(sender, programme, by=None, **kwargs):
     from handover.services import programme_defaults_create
 
     programme_defaults_create(programme=programme, by=by)
+
+
+def _exit_outcome_panel(access) -> str:
+    """The programme page's account of a closed programme's exit: clean, or the exceptions accepted."""
+    programme = access.programme
+    if not programme.is_closed:
+        return ""
+    from django.template.loader import render_to_string
+
+    from handover.selectors import exit_outcome
+
+    return render_to_string(
+        "handover/_exit_outcome.html", {"programme": programme, "outcome": exit_outcome(programme)}
+    )

@@ -17,10 +17,17 @@ from django.utils import timezone
 
 from handover.criteria import gate_evaluate
 from handover.models import HandoverItem, Runbook, SignOff
-from handover.selectors import hypercare_clock, kt_rows, signatory_states
+from handover.selectors import (
+    exit_outcome,
+    hypercare_clock,
+    kt_rows,
+    open_backlog,
+    open_known_issues,
+    signatory_states,
+)
 from hypercare.models import Programme, ProgrammeStatus
 from hypercare.roles import Team
-from hypercare.vocabulary import Severity
+from hypercare.vocabulary import OPEN_STATUSES, Severity
 from tickets.models import KnownIssue, KnownIssueStatus, Ticket
 
 
@@ -195,15 +202,22 @@ def exit_report_data(programme: Programme, *, at: datetime | None = None) -> dic
         "sign_offs": sign_offs,
         "signatories": signatory_states(programme, sign_offs),
         "totals": ticket_totals(programme),
+        "outcome": exit_outcome(programme, sign_offs),
+        "backlog": open_backlog(programme),
+        "open_known_issues": open_known_issues(programme),
     }
 
 
 def achievements(programme: Programme) -> dict:
     """What the programme achieved, for the celebration page."""
     tz = ZoneInfo(programme.timezone)
-    sign_offs = list(SignOff.objects.of(programme).for_list())
-    standing = [s for s in sign_offs if s.kind == "sign_off" and not s.is_revoked]
-    closed_on = max((s.signed_at for s in standing), default=timezone.now()).astimezone(tz).date()
+    outcome = exit_outcome(programme)
+    standing = outcome.signers
+    closed_on = (
+        (programme.closed_at or max((s.signed_at for s in standing), default=timezone.now()))
+        .astimezone(tz)
+        .date()
+    )
     totals = ticket_totals(programme)
     sla = sla_by_severity(programme)
     met = sum(row["met"] for row in sla)
@@ -221,6 +235,8 @@ def achievements(programme: Programme) -> dict:
         "kt": kt,
         "signers": standing,
         "closed": programme.status == ProgrammeStatus.CLOSED,
+        "outcome": outcome,
+        "backlog_count": Ticket.objects.filter(programme=programme, status__in=OPEN_STATUSES).count(),
     }
 
 
@@ -307,6 +323,16 @@ def exit_report_pdf(data: dict) -> bytes:
     line(
         f"Exit gate: {'GREEN' if gate.green else 'NOT GREEN'} ({gate.counts['pass']} of {len(gate.results)} criteria pass)."
     )
+    outcome = data["outcome"]
+    if outcome.closed:
+        pdf.set_font("Helvetica", "B", 10)
+        line(outcome.summary)
+        pdf.set_font("Helvetica", "", 9)
+        for exception in outcome.exceptions:
+            value = f": {exception.value_display}" if exception.value_display else ""
+            line(f"- {exception.title}: {exception.status_label} when signed{value}.")
+            for acceptance in exception.acceptances:
+                line(f"    {acceptance.signatory} ({acceptance.role}): {acceptance.justification}")
 
     heading("Timeline")
     table(["Date", "Event"], [[f"{d:%d %b %Y}", label] for d, label in data["timeline"]], [30, 150])
@@ -398,6 +424,42 @@ def exit_report_pdf(data: dict) -> bytes:
     )
     if data["runbooks"]:
         line("Runbooks: " + "; ".join(r.title for r in data["runbooks"]))
+
+    heading(f"Open backlog handed to BAU ({len(data['backlog'])} tickets)")
+    if data["backlog"]:
+        table(
+            ["Reference", "Severity", "Title", "Status", "Owner"],
+            [
+                [
+                    t.reference,
+                    f"Sev{t.severity}",
+                    t.title,
+                    t.get_status_display(),
+                    (t.assignee.get_full_name() or t.assignee.get_username()) if t.assignee else "unassigned",
+                ]
+                for t in data["backlog"]
+            ],
+            [25, 17, 78, 25, 35],
+        )
+    else:
+        line("No ticket is open.")
+    heading(f"Open known issues handed to BAU ({len(data['open_known_issues'])})")
+    if data["open_known_issues"]:
+        table(
+            ["Known issue", "Status", "Workaround", "Fix expected"],
+            [
+                [
+                    issue.title,
+                    issue.get_status_display(),
+                    issue.workaround or "-",
+                    f"{issue.fix_expected_on:%d %b %Y}" if issue.fix_expected_on else "-",
+                ]
+                for issue in data["open_known_issues"]
+            ],
+            [55, 30, 70, 25],
+        )
+    else:
+        line("No known issue is open.")
 
     heading("Knowledge transfer")
     table(

@@ -1,5 +1,5 @@
 """Reads the handover pages share: KT phases with the BAU team's measured share, runbook candidates,
-the hypercare clock and the state of the sign-offs."""
+the hypercare clock, the state of the sign-offs, the exit's outcome and what is handed to BAU open."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 
-from handover.models import PHASE_ORDER, KtPhase, PhaseKind, SignOff
+from handover.models import PHASE_ORDER, CriterionStatus, KtPhase, PhaseKind, SignOff
 from hypercare.aggregates import cached_aggregate
-from hypercare.models import Programme
+from hypercare.models import Programme, SignatoryRoleChange
 from hypercare.roles import SIGNATORIES, Role, Team
-from hypercare.vocabulary import DONE_STATUSES
+from hypercare.vocabulary import DONE_STATUSES, OPEN_STATUSES
 from tickets.models import KnownIssue, Ticket
 
 
@@ -164,3 +164,132 @@ def signatory_states(programme: Programme, sign_offs: list[SignOff]) -> list[Sig
 
 def phase_label(value: str | None) -> str:
     return PhaseKind(value).label if value in PhaseKind.values else "—"
+
+
+# ---------------------------------------------------------------------------------------------
+# The exit's outcome: clean, or closed with exceptions the signatories accepted
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@dataclass
+class Acceptance:
+    """One signatory's acceptance of one criterion that did not pass, in their words."""
+
+    signatory: str
+    role: str
+    justification: str
+
+
+@dataclass
+class AcceptedException:
+    """A criterion that did not pass when the programme was signed off, as the sign-offs froze it."""
+
+    title: str
+    status_label: str
+    value_display: str
+    acceptances: list[Acceptance]
+
+    @property
+    def accepted_by(self) -> str:
+        return " and ".join(a.signatory for a in self.acceptances)
+
+
+@dataclass
+class ExitOutcome:
+    """How a programme left (or is leaving) hypercare, from its standing sign-offs: every page
+    that tells the outcome (the programme page, the celebration, the exit report and its PDF)
+    reads it here."""
+
+    closed: bool
+    closed_at: datetime | None
+    signers: list[SignOff]
+    exceptions: list[AcceptedException]
+
+    @property
+    def clean(self) -> bool:
+        """Closed on a green gate by every signatory: the only exit the confetti is for."""
+        return self.closed and bool(self.signers) and all(s.gate_green for s in self.signers)
+
+    @property
+    def accepted_by(self) -> str:
+        """The signatories who accepted at least one exception, in signing order."""
+        names: list[str] = []
+        for exception in self.exceptions:
+            for acceptance in exception.acceptances:
+                label = f"{acceptance.signatory} ({acceptance.role})"
+                if label not in names:
+                    names.append(label)
+        return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1] if names else ""
+
+    @property
+    def summary(self) -> str:
+        if not self.closed:
+            return ""
+        if self.clean:
+            return "Closed clean: every exit criterion passed when each signatory signed."
+        n = len(self.exceptions)
+        if not n:
+            return "Closed while the exit gate was not green."
+        return f"Closed with {n} exception{'s' if n != 1 else ''} accepted by {self.accepted_by}."
+
+
+# How the outcome names a signatory's role and a criterion that did not pass.
+SIGNATORY_TITLES = {Role.SPONSOR: "business sponsor", Role.OPERATIONAL_OWNER: "operational owner"}
+FROZEN_STATUS = {CriterionStatus.FAIL: "not met", CriterionStatus.NOT_MEASURABLE: "not yet measurable"}
+
+
+def _role_label(role: str) -> str:
+    return " and ".join(SIGNATORY_TITLES.get(part, part) for part in role.split("+"))
+
+
+def exit_outcome(programme: Programme, sign_offs: list[SignOff] | None = None) -> ExitOutcome:
+    """The standing sign-offs and the exceptions they accepted (from `sign_offs` when loaded already)."""
+    if sign_offs is None:
+        sign_offs = list(SignOff.objects.of(programme).for_list())
+    revoked = {s.revokes_id for s in sign_offs if s.revokes_id}
+    standing = [s for s in sign_offs if s.kind == "sign_off" and s.pk not in revoked]
+    standing.sort(key=lambda s: (s.signed_at, s.pk))
+    exceptions: dict[str, AcceptedException] = {}
+    for record in standing:
+        frozen = {str(c.get("id")): c for c in record.snapshot.get("criteria", [])}
+        for key, text in (record.justifications or {}).items():
+            criterion = frozen.get(key, {})
+            exception = exceptions.setdefault(
+                key,
+                AcceptedException(
+                    title=criterion.get("title", f"Criterion {key}"),
+                    status_label=FROZEN_STATUS.get(criterion.get("status"), "not met"),
+                    value_display=str(criterion.get("value_display") or ""),
+                    acceptances=[],
+                ),
+            )
+            exception.acceptances.append(Acceptance(_name(record.signatory), _role_label(record.role), text))
+    return ExitOutcome(
+        closed=programme.is_closed,
+        closed_at=programme.closed_at,
+        signers=standing,
+        exceptions=list(exceptions.values()),
+    )
+
+
+def open_backlog(programme: Programme) -> list[Ticket]:
+    """The tickets still open, handed to BAU: most severe and oldest first, with their owner."""
+    return list(
+        Ticket.objects.filter(programme=programme, status__in=OPEN_STATUSES)
+        .select_related("assignee")
+        .order_by("severity", "reported_at", "pk")
+    )
+
+
+def open_known_issues(programme: Programme) -> list[KnownIssue]:
+    """Known issues not fixed yet (investigating, or a fix in progress), handed to BAU."""
+    return list(KnownIssue.objects.filter(programme=programme).open().order_by("title", "pk"))
+
+
+def signatory_changes_in_review(programme: Programme):
+    """Changes to the sponsor and operational-owner roles since the exit review began (all of them
+    before it has begun): the sign-off page lists each, with who made it."""
+    return SignatoryRoleChange.objects.of(programme).since(programme.exit_review_started_at).for_list()

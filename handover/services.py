@@ -36,7 +36,7 @@ from hypercare.access import ProgrammeAccess
 from hypercare.audit import audit
 from hypercare.models import Membership, Programme, ProgrammeStatus
 from hypercare.notifications import notify
-from hypercare.roles import SIGNATORIES, Role
+from hypercare.roles import SIGNATORIES, Role, signatory_conflicts
 from hypercare.vocabulary import DONE_STATUSES
 from tickets.models import KnownIssue, Ticket
 
@@ -65,26 +65,34 @@ DEFAULT_ITEMS: list[tuple[str, str, str]] = [
 # Who may do what
 
 
+# Each is false once the programme is closed: its exit criteria, pack, runbooks and plan are then a
+# record (hypercare.access). Only the sign-offs move: a signatory may still revoke theirs.
+
+
 def can_edit_criteria(access: ProgrammeAccess) -> bool:
     return access.is_lead
 
 
 def can_attest(access: ProgrammeAccess) -> bool:
-    return access.is_lead or access.has_role(Role.OPERATIONAL_OWNER)
+    return not access.is_closed and (access.is_lead or access.has_role(Role.OPERATIONAL_OWNER))
 
 
 def can_accept_items(access: ProgrammeAccess) -> bool:
     """The operational owner, or a BAU lead (a member who is both BAU and lead)."""
-    return access.has_role(Role.OPERATIONAL_OWNER) or (Role.BAU in access.roles and Role.LEAD in access.roles)
+    return not access.is_closed and (
+        access.has_role(Role.OPERATIONAL_OWNER) or (Role.BAU in access.roles and Role.LEAD in access.roles)
+    )
 
 
 def can_edit_item(access: ProgrammeAccess, item: HandoverItem) -> bool:
     """Leads edit every item; an item's owner supplies its document and submits it."""
-    return access.is_lead or (access.user is not None and item.owner_id == getattr(access.user, "pk", None))
+    return not access.is_closed and (
+        access.is_lead or (access.user is not None and item.owner_id == getattr(access.user, "pk", None))
+    )
 
 
 def can_write_runbooks(access: ProgrammeAccess) -> bool:
-    return access.can_work_queue
+    return access.can_support
 
 
 def _deny(access: ProgrammeAccess, message: str):
@@ -93,8 +101,9 @@ def _deny(access: ProgrammeAccess, message: str):
 
 
 def _require(allowed: bool, access: ProgrammeAccess, message: str) -> None:
+    """Refuse with `message`; in a closed programme with ProgrammeClosed (the BAU service desk)."""
     if not allowed:
-        _deny(access, message)
+        access.refuse(message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -653,6 +662,21 @@ def signatory_memberships(programme: Programme) -> list[Membership]:
     ]
 
 
+def signoff_refusal(access: ProgrammeAccess) -> str:
+    """Why this member may not sign the exit off ("" when they may): the page shows it in place of
+    the form, and signoff_create refuses with it.
+
+    Separation of duties: a signatory holds no delivery role (lead, desk analyst, engineer), and
+    the sponsor's and the operational owner's sign-offs come from two different people.
+    """
+    if not access.can_sign_off:
+        return "Only the business sponsor and the operational owner sign off."
+    problems = signatory_conflicts(access.roles)
+    if problems:
+        return f"You cannot sign off. {' '.join(problems)} A programme administrator can change the roles."
+    return ""
+
+
 def signoff_payload(sign_off: SignOff) -> dict:
     """The signed content: everything the hash covers."""
     signed_at = sign_off.signed_at.astimezone(UTC).isoformat()
@@ -788,6 +812,8 @@ def _signatories_complete(programme: Programme) -> bool:
     roles = {role for m in signatories for role in m.roles}
     if Role.SPONSOR not in roles or Role.OPERATIONAL_OWNER not in roles:
         return False
+    if any(signatory_conflicts(m.roles) for m in signatories):
+        return False  # a sponsor who is also the owner or on the project team: never closes the exit
     signed = set(SignOff.objects.of(programme).standing().values_list("signatory_id", flat=True))
     return all(m.user_id in signed for m in signatories)
 
@@ -806,9 +832,13 @@ def signoff_create(
 
     Freezes every criterion's value and evidence with a SHA-256 content hash. While the gate is
     not green each failing criterion needs a written justification. When every required
-    signatory has signed, the programme is closed.
+    signatory has signed, the programme is closed. Separation of duties (signoff_refusal): a
+    member who also delivers hypercare, or who holds both signatory roles, is refused (403).
     """
     _require(access.can_sign_off, access, "Only the business sponsor and the operational owner sign off.")
+    refusal = signoff_refusal(access)
+    if refusal:
+        _deny(access, refusal)
     # Outside the transaction: a failed attempt must stay recorded for the login throttle.
     _reauthenticate(access, password, request)
     with transaction.atomic():
@@ -856,14 +886,17 @@ def _signoff_create(*, access, justifications, ip_address, user_agent, at) -> Si
         at=now,
     )
     if _signatories_complete(programme):
-        core_services.programme_update(programme=programme, by=access.user, status=ProgrammeStatus.CLOSED)
-        audit("programme.closed", actor=access.user, programme=programme)
+        core_services.programme_close(programme=programme, by=access.user, at=now)
     elif programme.status in (ProgrammeStatus.PLANNED, ProgrammeStatus.ACTIVE):
-        core_services.programme_update(
-            programme=programme, by=access.user, status=ProgrammeStatus.EXIT_REVIEW
-        )
-    access.programme.status = programme.status
+        core_services.programme_enter_exit_review(programme=programme, by=access.user, at=now)
+    _copy_status(programme, access.programme)
     return sign_off
+
+
+def _copy_status(programme: Programme, to: Programme) -> None:
+    # The caller's programme object (the access's) shows the new state for the rest of the request.
+    to.status, to.closed_at = programme.status, programme.closed_at
+    to.exit_review_started_at = programme.exit_review_started_at
 
 
 def signoff_revoke(
@@ -921,10 +954,8 @@ def _signoff_revoke(*, access, sign_off, reason, ip_address, user_agent, at) -> 
         revocation=revocation.pk,
     )
     if programme.status == ProgrammeStatus.CLOSED:
-        core_services.programme_update(
-            programme=programme, by=access.user, status=ProgrammeStatus.EXIT_REVIEW
-        )
-        access.programme.status = programme.status
+        core_services.programme_reopen(programme=programme, by=access.user)
+        _copy_status(programme, access.programme)
     return revocation
 
 

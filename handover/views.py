@@ -32,7 +32,14 @@ from handover.forms import (
     SignOffForm,
 )
 from handover.models import Attestation, ExitCriterion, HandoverItem, KtPhase, Runbook, SignOff
-from handover.selectors import hypercare_clock, kt_rows, runbook_candidates, signatory_states
+from handover.selectors import (
+    exit_outcome,
+    hypercare_clock,
+    kt_rows,
+    runbook_candidates,
+    signatory_changes_in_review,
+    signatory_states,
+)
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.models import ProgrammeStatus
 from hypercare.views import apply_errors, require_lead
@@ -533,6 +540,7 @@ def sign_off(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if not access.can_sign_off:
             raise PermissionDenied("Only the business sponsor and the operational owner sign off.")
+        status = 400
         if form.is_valid():
             try:
                 record = services.signoff_create(
@@ -545,20 +553,33 @@ def sign_off(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             except ValidationError as error:
                 apply_errors(form, error)
+            except PermissionDenied as error:
+                # Separation of duties: the page says why, nothing is recorded.
+                form.add_error(None, str(error))
+                status = 403
             else:
                 if programme.status == ProgrammeStatus.CLOSED:
-                    messages.success(request, "Every signatory has signed: hypercare is closed. Well done!")
+                    messages.success(request, "Every signatory has signed: hypercare is closed.")
                     return redirect("handover:celebration", slug=programme.slug)
                 messages.success(request, "Your sign-off is recorded.")
                 return redirect("handover:sign_off_detail", slug=programme.slug, pk=record.pk)
-        status = 400
     sign_offs = list(SignOff.objects.of(programme).for_list().order_by("-signed_at", "-pk"))
     states = signatory_states(programme, sign_offs)
     mine = next((s.sign_off for s in states if s.membership.user_id == request.user.pk and s.sign_off), None)
     return render(
         request,
         "handover/sign_off.html",
-        _base(access, gate=gate, form=form, sign_offs=sign_offs, signatories=states, mine=mine),
+        _base(
+            access,
+            gate=gate,
+            form=form,
+            sign_offs=sign_offs,
+            signatories=states,
+            mine=mine,
+            refusal=services.signoff_refusal(access) if access.can_sign_off else "",
+            role_changes=signatory_changes_in_review(programme),
+            outcome=exit_outcome(programme, sign_offs),
+        ),
         status=status,
     )
 

@@ -1,17 +1,48 @@
-"""One door into a programme: membership is checked here, for views and the API alike."""
+"""One door into a programme: membership is checked here, for views and the API alike.
+
+The capabilities of a `ProgrammeAccess` are where writes are authorised: pages show an action
+when its capability is true and services refuse it when it is false. They follow the member's
+roles and the programme's state: a closed programme is read-only, except for BAU support and the
+operational owner working the tickets left open at closure, until they are resolved.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from hypercare import roles as capabilities
+from hypercare.audit import audit
 from hypercare.compiled import CompiledQuery
 from hypercare.models import Membership, Programme
 from hypercare.roles import Role
+from hypercare.vocabulary import OPEN_STATUSES
+
+
+class ProgrammeClosed(PermissionDenied):
+    """A write refused because hypercare is over: the message points to the BAU service desk.
+
+    Pages answer it with the BAU service desk's details, the API with 409 Conflict.
+    """
+
+    def __init__(self, programme: Programme, what: str = "it is read-only now"):
+        self.programme, self.what = programme, what
+        super().__init__(
+            f"Hypercare of {programme.name} is closed: {what}. "
+            f"New issues and requests go to {programme.bau_service_desk}."
+        )
+
+
+# What each kind of refusal in a closed programme says (ProgrammeClosed's `what`).
+NO_NEW_TICKETS = "it takes no new tickets"
+ONLY_OPEN_TICKETS = (
+    "only BAU support and the operational owner still work the tickets left open at closure, "
+    "until they are resolved"
+)
 
 
 @dataclass(frozen=True)
@@ -25,16 +56,33 @@ class ProgrammeAccess:
 
     @property
     def roles_key(self) -> str:
-        """The roles as one stable string: what the navigation fragment's cache varies on."""
-        return ",".join(sorted(self.roles))
+        """The roles (and whether the programme is closed) as one stable string: what the
+        navigation fragment's cache varies on."""
+        return ",".join(sorted(self.roles)) + ("|closed" if self.is_closed else "")
+
+    @property
+    def is_closed(self) -> bool:
+        return self.programme.is_closed
 
     @property
     def can_work_queue(self) -> bool:
-        return capabilities.can_work_queue(self.roles)
+        """Works tickets: the support team; in a closed programme BAU support and the operational owner."""
+        return capabilities.can_work_queue(self.roles, closed=self.is_closed)
+
+    @property
+    def in_support_team(self) -> bool:
+        """Desk, engineers, BAU or lead, whether or not the programme is closed (what they may read)."""
+        return capabilities.in_support_team(self.roles)
+
+    @property
+    def can_support(self) -> bool:
+        """The support team's work beyond single tickets (known issues, runbooks, standups, hotfixes):
+        only while hypercare runs."""
+        return not self.is_closed and capabilities.can_work_queue(self.roles)
 
     @property
     def sees_internal(self) -> bool:
-        return capabilities.sees_internal(self.roles)
+        return capabilities.sees_internal(self.roles, closed=self.is_closed)
 
     @property
     def sees_all_tickets(self) -> bool:
@@ -42,11 +90,11 @@ class ProgrammeAccess:
 
     @property
     def can_report(self) -> bool:
-        return capabilities.can_report(self.roles)
+        return capabilities.can_report(self.roles, closed=self.is_closed)
 
     @property
     def is_lead(self) -> bool:
-        return capabilities.is_lead(self.roles)
+        return capabilities.is_lead(self.roles, closed=self.is_closed)
 
     @property
     def can_sign_off(self) -> bool:
@@ -54,10 +102,26 @@ class ProgrammeAccess:
 
     @property
     def is_read_only(self) -> bool:
-        return self.roles <= {Role.VIEWER, Role.SPONSOR}
+        return capabilities.is_read_only(self.roles, closed=self.is_closed)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
+
+    def can_change_ticket(self, ticket) -> bool:
+        """Whether the ticket may still change at all: in a closed programme only while it is open."""
+        return not self.is_closed or ticket.status in OPEN_STATUSES
+
+    def refuse(self, message: str, *, what: str = "it is read-only now"):
+        """Refuse a write: ProgrammeClosed (pointing to the BAU service desk) in a closed
+        programme, PermissionDenied with `message` otherwise. Both are audited."""
+        error = ProgrammeClosed(self.programme, what) if self.is_closed else PermissionDenied(message)
+        audit("permission.denied", actor=self.user, programme=self.programme, reason=str(error))
+        raise error
+
+    def require_open(self, what: str = "it is read-only now") -> None:
+        """Refuse any write to a closed programme (ProgrammeClosed)."""
+        if self.is_closed:
+            self.refuse("", what=what)
 
 
 def _unread_in_app():

@@ -1,12 +1,28 @@
-from django.contrib import admin
+"""Admin of the core. Roles and a programme's status change only through the app's services (the
+members page and API, the sign-offs), so the rules and the record of signatory changes hold here too."""
 
-from hypercare.models import BusinessCalendar, Heartbeat, Holiday, Membership, Programme
+from django.contrib import admin
+from django.db import models
+
+from hypercare.models import (
+    BusinessCalendar,
+    Heartbeat,
+    Holiday,
+    Membership,
+    Programme,
+    SignatoryRoleChange,
+)
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
+    readonly_fields = ["user", "roles", "is_active"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Programme)
@@ -14,6 +30,8 @@ class ProgrammeAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "status", "go_live_date", "planned_exit_date", "first_month_end_close"]
     list_filter = ["status"]
     search_fields = ["name", "slug", "system"]
+    readonly_fields = ["status", "exit_review_started_at", "closed_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [MembershipInline]
 
 
@@ -30,10 +48,36 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Read the roles here; change them on the programme's members page (or its API)."""
+
     list_display = ["user", "programme", "roles", "team", "business_unit", "geography", "is_active"]
     list_filter = ["programme", "team", "is_active"]
     search_fields = ["user__username", "business_unit", "geography"]
     raw_id_fields = ["user"]
+    readonly_fields = ["programme", "user", "roles", "is_active"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SignatoryRoleChange)
+class SignatoryRoleChangeAdmin(admin.ModelAdmin):
+    """The record of sponsor and operational-owner role changes: read-only."""
+
+    list_display = ["programme", "member", "old_roles", "new_roles", "changed_by", "at"]
+    list_filter = ["programme"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Holiday)

@@ -3,10 +3,9 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from hypercare import services
@@ -121,14 +120,18 @@ class ProgrammeScopedMixin:
         self.programme = self.access.programme
 
     def require_lead(self):
+        """A lead's write: 403 for other members, 409 for everyone once the programme is closed."""
         if not self.access.is_lead:
-            raise PermissionDenied("Only the programme's hypercare leads can do this.")
+            self.access.refuse("Only the programme's hypercare leads can do this.")
 
 
 class MemberViewSet(
     ProgrammeScopedMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
-    """Members of a programme. Leads add members; a new user is created and invited by email."""
+    """Members of a programme. Leads (and staff) add members; a new user is created and invited by email.
+
+    Only staff grant or remove the sponsor and operational-owner roles; nobody changes their own roles.
+    """
 
     serializer_class = MemberSerializer
     filter_backends = []
@@ -141,8 +144,21 @@ class MemberViewSet(
             .order_by("user__username")
         )
 
+    @extend_schema(
+        responses={
+            201: MemberSerializer,
+            400: OpenApiResponse(description="Bad fields, or a signatory role beside a delivery role."),
+            403: OpenApiResponse(
+                description="Not a lead or staff; one's own roles; a sponsor or operational-owner role "
+                "granted or removed by someone who is not staff."
+            ),
+            404: OpenApiResponse(description="No such programme for you."),
+            409: OpenApiResponse(description="The programme is closed: only staff change its members."),
+        }
+    )
     def create(self, request, *args, **kwargs):
-        self.require_lead()
+        if not request.user.is_staff:
+            self.require_lead()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

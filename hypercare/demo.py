@@ -60,6 +60,9 @@ def seed_programme(*, today: date) -> tuple[Programme, dict] | None:
         timezone="Europe/London",
         status="active",
         holiday_country="GB-ENG",
+        bau_desk_name="Acme IT Service Desk",
+        bau_desk_url="https://servicedesk.acme.example",
+        bau_desk_email="servicedesk@acme.example",
         by=admin,
     )
     people = {}

@@ -4,13 +4,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from hypercare.calendar import WEEKDAYS
-from hypercare.models import Programme
+from hypercare.models import Programme, ProgrammeStatus
 from hypercare.roles import Role, Team
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
 class ProgrammeForm(forms.ModelForm):
+    bau_desk_url = forms.URLField(
+        label="BAU service desk web address", max_length=500, required=False, assume_scheme="https"
+    )
+
     class Meta:
         model = Programme
         fields = [
@@ -23,12 +27,27 @@ class ProgrammeForm(forms.ModelForm):
             "first_month_end_close",
             "timezone",
             "status",
+            "bau_desk_name",
+            "bau_desk_url",
+            "bau_desk_email",
         ]
         widgets = {
             "go_live_date": DATE_INPUT,
             "planned_exit_date": DATE_INPUT,
             "first_month_end_close": DATE_INPUT,
         }
+        help_texts = {
+            "bau_desk_name": "Where new issues go once hypercare is closed, e.g. Acme IT Service Desk.",
+            "status": "A programme closes when its sponsor and operational owner have signed off.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        status = self.fields["status"]
+        if self.instance.pk and self.instance.is_closed:
+            status.disabled = True  # reopened only by a revocation of a sign-off
+        else:
+            status.choices = [c for c in status.choices if c[0] != ProgrammeStatus.CLOSED]
 
     def clean(self):
         data = super().clean()
@@ -107,7 +126,12 @@ class MemberForm(forms.Form):
     username = forms.CharField(max_length=150)
     email = forms.EmailField(required=False, help_text="Needed when the person has no account yet.")
     name = forms.CharField(max_length=150, required=False)
-    roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only a programme administrator grants or removes the business sponsor and operational "
+        "owner roles, and a signatory holds no lead, desk or engineer role. Nobody changes their own roles.",
+    )
     team = forms.ChoiceField(choices=Team.choices)
     business_unit = forms.CharField(max_length=100, required=False)
     geography = forms.CharField(max_length=100, required=False)

@@ -52,6 +52,16 @@ class Programme(models.Model):
     first_month_end_close = models.DateField("first month-end close")
     timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
     status = models.CharField(max_length=20, choices=ProgrammeStatus.choices, default=ProgrammeStatus.PLANNED)
+    # Set by the status services (hypercare.services): the sign-off page lists the signatory role
+    # changes made since the exit review began; closed_at is when the last signatory signed.
+    exit_review_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Where new requests go once hypercare is closed: every channel that refuses a ticket names it.
+    bau_desk_name = models.CharField(
+        "BAU service desk", max_length=200, blank=True, help_text="e.g. Acme IT Service Desk"
+    )
+    bau_desk_url = models.URLField("BAU service desk web address", max_length=500, blank=True)
+    bau_desk_email = models.EmailField("BAU service desk e-mail", blank=True)
     # Incremented with UPDATE … SET n = n + 1 inside the ticket's transaction: references never repeat.
     last_ticket_number = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -72,6 +82,17 @@ class Programme(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("hypercare:programme", args=[self.slug])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == ProgrammeStatus.CLOSED
+
+    @property
+    def bau_service_desk(self) -> str:
+        """The BAU service desk in words, with its web address and e-mail where the programme has them."""
+        name = self.bau_desk_name.strip() or "the BAU service desk"
+        ways = [way for way in (self.bau_desk_url.strip(), self.bau_desk_email.strip()) if way]
+        return f"{name} ({', '.join(ways)})" if ways else name
 
     @property
     def exits_before_month_end(self) -> bool:
@@ -189,6 +210,77 @@ class Membership(models.Model):
 
     def has_role(self, *roles: str) -> bool:
         return bool(set(self.roles) & set(roles))
+
+
+class SignatoryRoleChangeQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Role changes are a record: they are never edited.")
+
+    def delete(self):
+        raise TypeError("Role changes are a record: they are never deleted.")
+
+    def of(self, programme) -> SignatoryRoleChangeQuerySet:
+        return self.filter(programme=programme)
+
+    def since(self, at) -> SignatoryRoleChangeQuerySet:
+        """Changes from `at` on (every change when `at` is None)."""
+        return self if at is None else self.filter(at__gte=at)
+
+    def for_list(self) -> SignatoryRoleChangeQuerySet:
+        return self.select_related("member", "changed_by").order_by("at", "pk")
+
+
+class SignatoryRoleChange(models.Model):
+    """One change to a member's sponsor or operational-owner role: who changed whose roles, from
+    what to what, and when. Append-only, like sign-offs: the model and its QuerySet refuse edits
+    and deletes, and a database trigger (migration 0005) raises on UPDATE and DELETE."""
+
+    programme = models.ForeignKey(Programme, models.PROTECT, related_name="signatory_role_changes")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for a change made by the system (a seed or a management command).",
+    )
+    old_roles = RoleSetField(max_length=200, default=list, blank=True)
+    new_roles = RoleSetField(max_length=200, default=list, blank=True)
+    at = models.DateTimeField()
+
+    objects = SignatoryRoleChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["programme", "at", "pk"]
+        indexes = [models.Index(fields=["programme", "at"], name="rolechange_programme_at")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.old_roles} → {self.new_roles} by {self.changed_by or 'the system'}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("Role changes are a record: they are never edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Role changes are a record: they are never deleted.")
+
+    @property
+    def old_labels(self) -> list[str]:
+        return [Role(role).label for role in self.old_roles]
+
+    @property
+    def new_labels(self) -> list[str]:
+        return [Role(role).label for role in self.new_roles]
+
+    @property
+    def granted(self) -> list[str]:
+        return [Role(role).label for role in self.new_roles if role not in self.old_roles]
+
+    @property
+    def removed(self) -> list[str]:
+        return [Role(role).label for role in self.old_roles if role not in self.new_roles]
 
 
 class Heartbeat(models.Model):

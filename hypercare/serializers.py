@@ -38,6 +38,12 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         source="calendar.holiday_country", required=False, allow_blank=True, max_length=10
     )
     exits_before_month_end = serializers.BooleanField(read_only=True)
+    bau_desk_url = serializers.URLField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="The BAU service desk's web address: where new issues go once hypercare is closed.",
+    )
 
     class Meta:
         model = Programme
@@ -55,8 +61,21 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "holidays",
             "holiday_country",
             "exits_before_month_end",
+            "bau_desk_name",
+            "bau_desk_url",
+            "bau_desk_email",
+            "exit_review_started_at",
+            "closed_at",
         ]
-        extra_kwargs = {"ticket_prefix": {"required": False}}
+        read_only_fields = ["exit_review_started_at", "closed_at"]
+        extra_kwargs = {
+            "ticket_prefix": {"required": False},
+            "status": {
+                "help_text": "planned, active or exit_review: a programme closes through its sign-offs "
+                "and reopens when one is revoked, never by setting its status."
+            },
+            "bau_desk_name": {"help_text": "Where new issues go once hypercare is closed."},
+        }
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

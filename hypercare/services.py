@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 
 import holidays as holiday_data
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from hypercare.audit import audit
 from hypercare.calendar import DEFAULT_WORKING_HOURS, CalendarError, validate_working_hours
-from hypercare.models import BusinessCalendar, Holiday, Membership, Programme
-from hypercare.roles import Role, Team
+from hypercare.models import (
+    BusinessCalendar,
+    Holiday,
+    Membership,
+    Programme,
+    ProgrammeStatus,
+    SignatoryRoleChange,
+)
+from hypercare.roles import SIGNATORIES, Role, Team, signatory_conflicts
 from hypercare.signals import calendar_changed, programme_created
 
 User = get_user_model()
@@ -96,9 +104,14 @@ def programme_create(
     working_hours: Mapping[str, object] | None = None,
     holidays: Iterable[date] = (),
     holiday_country: str = "",
+    bau_desk_name: str = "",
+    bau_desk_url: str = "",
+    bau_desk_email: str = "",
     by=None,
 ) -> Programme:
     """Create a programme with its business calendar; other apps add their defaults on `programme_created`."""
+    if status == ProgrammeStatus.CLOSED:
+        raise ValidationError({"status": "A programme closes through its sign-offs; it cannot start closed."})
     programme = Programme(
         name=name,
         slug=slug,
@@ -109,6 +122,10 @@ def programme_create(
         first_month_end_close=first_month_end_close,
         timezone=timezone,
         status=status,
+        bau_desk_name=bau_desk_name,
+        bau_desk_url=bau_desk_url,
+        bau_desk_email=bau_desk_email,
+        exit_review_started_at=datetime.now(UTC) if status == ProgrammeStatus.EXIT_REVIEW else None,
     )
     _validated(programme)
     programme.save()
@@ -132,28 +149,113 @@ PROGRAMME_FIELDS = (
     "timezone",
     "status",
     "ticket_prefix",
+    "bau_desk_name",
+    "bau_desk_url",
+    "bau_desk_email",
 )
+
+
+def _is_staff(by) -> bool:
+    return by is None or bool(getattr(by, "is_staff", False))
 
 
 @transaction.atomic
 def programme_update(*, programme: Programme, by=None, **changes) -> Programme:
-    """Change a programme's details (and, with working_hours/holidays/holiday_country, its calendar)."""
+    """Change a programme's details (and, with working_hours/holidays/holiday_country, its calendar).
+
+    The status moves between planned, active and exit review here; a programme closes only
+    through its sign-offs (`programme_close`) and reopens only by a revocation
+    (`programme_reopen`). A closed programme's details are for programme administrators (staff).
+    """
     calendar_changes = {
         key: changes.pop(key) for key in ("working_hours", "holidays", "holiday_country") if key in changes
     }
     unknown = set(changes) - set(PROGRAMME_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
+    stored = Programme.objects.select_for_update().get(pk=programme.pk)
+    if stored.is_closed and not _is_staff(by):
+        raise PermissionDenied(
+            f"Hypercare of {stored.name} is closed: only a programme administrator changes its settings."
+        )
+    status = changes.get("status", stored.status)
+    if status != stored.status and ProgrammeStatus.CLOSED in (status, stored.status):
+        raise ValidationError(
+            {
+                "status": "A programme closes when its sponsor and operational owner have signed off, and "
+                "reopens when one of them revokes their sign-off: its status cannot be set to or from closed."
+            }
+        )
+    # The changes go onto the locked row, so a stale copy never writes back an old status or counter.
     for key, value in changes.items():
-        setattr(programme, key, value)
-    _validated(programme)
-    programme.save()
+        setattr(stored, key, value)
+    if status == ProgrammeStatus.EXIT_REVIEW and stored.exit_review_started_at is None:
+        stored.exit_review_started_at = timezone.now()
+    _validated(stored)
+    stored.save()
+    for model_field in Programme._meta.concrete_fields:
+        setattr(programme, model_field.attname, getattr(stored, model_field.attname))
     if calendar_changes:
         calendar_update(programme=programme, **calendar_changes)
     audit(
         "programme.updated", actor=by, programme=programme, fields=sorted(changes) + sorted(calendar_changes)
     )
     return programme
+
+
+def _status_move(programme: Programme, *, old: list[str], by, event: str, **fields) -> Programme:
+    # Conditional UPDATE: of two concurrent moves (two last sign-offs, a sign-off and a revocation)
+    # only one finds the programme in the status it expects.
+    won = Programme.objects.filter(pk=programme.pk, status__in=old).update(**fields)
+    if won != 1:
+        raise ValidationError("The programme's status changed a moment ago: reload the page and try again.")
+    programme.refresh_from_db()
+    audit(event, actor=by, programme=programme, status=programme.status)
+    return programme
+
+
+@transaction.atomic
+def programme_enter_exit_review(*, programme: Programme, by=None, at: datetime | None = None) -> Programme:
+    """A planned or active programme enters its exit review (the first sign-off does this)."""
+    now = at or timezone.now()
+    stamp = {} if programme.exit_review_started_at else {"exit_review_started_at": now}
+    return _status_move(
+        programme,
+        old=[ProgrammeStatus.PLANNED, ProgrammeStatus.ACTIVE],
+        by=by,
+        event="programme.exit_review",
+        status=ProgrammeStatus.EXIT_REVIEW,
+        **stamp,
+    )
+
+
+@transaction.atomic
+def programme_close(*, programme: Programme, by=None, at: datetime | None = None) -> Programme:
+    """Close hypercare: called by the sign-off service when the last required signatory has signed."""
+    now = at or timezone.now()
+    stamp = {} if programme.exit_review_started_at else {"exit_review_started_at": now}
+    return _status_move(
+        programme,
+        old=[ProgrammeStatus.PLANNED, ProgrammeStatus.ACTIVE, ProgrammeStatus.EXIT_REVIEW],
+        by=by,
+        event="programme.closed",
+        status=ProgrammeStatus.CLOSED,
+        closed_at=now,
+        **stamp,
+    )
+
+
+@transaction.atomic
+def programme_reopen(*, programme: Programme, by=None) -> Programme:
+    """Back to exit review: called by the sign-off service when a closing sign-off is revoked."""
+    return _status_move(
+        programme,
+        old=[ProgrammeStatus.CLOSED],
+        by=by,
+        event="programme.reopened",
+        status=ProgrammeStatus.EXIT_REVIEW,
+        closed_at=None,
+    )
 
 
 def _invite(user, programme: Programme) -> None:
@@ -174,6 +276,33 @@ def _invite(user, programme: Programme) -> None:
     )
 
 
+def _check_role_change(*, programme: Programme, username: str, old: list[str], new: list[str], by) -> None:
+    """Who may change whose roles: nobody their own; only staff the sponsor and operational-owner roles;
+    in a closed programme only staff change anything about its members."""
+    if programme.is_closed and not _is_staff(by):
+        raise PermissionDenied(
+            f"Hypercare of {programme.name} is closed: only a programme administrator changes its members."
+        )
+    if old == new:
+        return
+    if by is not None and by.get_username() == username:
+        audit("membership.refused", actor=by, programme=programme, user=username, reason="own roles")
+        raise PermissionDenied("Nobody changes their own roles: ask a lead or a programme administrator.")
+    if (set(old) ^ set(new)) & SIGNATORIES and not _is_staff(by):
+        audit("membership.refused", actor=by, programme=programme, user=username, reason="signatory role")
+        raise PermissionDenied(
+            "Only a programme administrator (staff) grants or removes the business sponsor and "
+            "operational owner roles."
+        )
+
+
+def _record_signatory_change(*, programme: Programme, user, old: list[str], new: list[str], by) -> None:
+    if (set(old) ^ set(new)) & SIGNATORIES:
+        SignatoryRoleChange.objects.create(
+            programme=programme, member=user, changed_by=by, old_roles=old, new_roles=new, at=timezone.now()
+        )
+
+
 @transaction.atomic
 def member_add(
     *,
@@ -188,7 +317,12 @@ def member_add(
     by=None,
     invite: bool = True,
 ) -> Membership:
-    """Add a member (or update their roles and team); a new user is created and invited by email."""
+    """Add a member (or update their roles and team); a new user is created and invited by email.
+
+    Nobody changes their own roles; only staff (`by.is_staff`) grant or remove the sponsor and
+    operational-owner roles, and each such change is recorded (SignatoryRoleChange). A signatory
+    holds no delivery role (separation of duties). `by=None` is the system (seeds, commands).
+    """
     roles = [str(role) for role in dict.fromkeys(roles)]
     unknown = set(roles) - set(Role.values)
     if unknown:
@@ -197,6 +331,17 @@ def member_add(
         raise ValidationError({"roles": "A member needs at least one role."})
     first_name, _, last_name = name.strip().partition(" ")
     user = User.objects.filter(username=username).first()
+    membership = (
+        Membership.objects.select_for_update().filter(programme=programme, user=user).first()
+        if user
+        else None
+    )
+    previous_roles = list(membership.roles) if membership and membership.is_active else []
+    ordered = [role.value for role in Role if role.value in roles]
+    _check_role_change(programme=programme, username=username, old=previous_roles, new=ordered, by=by)
+    conflicts = signatory_conflicts(ordered)
+    if conflicts and set(previous_roles) != set(ordered):
+        raise ValidationError({"roles": conflicts})
     created = user is None
     if created:
         if not email:
@@ -205,8 +350,6 @@ def member_add(
         user.set_unusable_password()
         _validated(user)
         user.save()
-    membership = Membership.objects.filter(programme=programme, user=user).first()
-    previous_roles = list(membership.roles) if membership else []
     if membership is None:
         membership = Membership(programme=programme, user=user)
     membership.roles = roles
@@ -216,7 +359,7 @@ def member_add(
     membership.is_active = True
     _validated(membership)
     membership.save()
-    if previous_roles != roles:
+    if previous_roles != ordered:
         audit(
             "membership.roles_changed",
             actor=by,
@@ -225,6 +368,7 @@ def member_add(
             old=previous_roles,
             new=roles,
         )
+        _record_signatory_change(programme=programme, user=user, old=previous_roles, new=ordered, by=by)
     if created and invite:
         transaction.on_commit(lambda: _invite(user, programme))
     return membership
@@ -232,8 +376,15 @@ def member_add(
 
 @transaction.atomic
 def member_deactivate(*, membership: Membership, by=None) -> Membership:
-    """Take a member out of a programme; their history (tickets, events) stays."""
+    """Take a member out of a programme; their history (tickets, events) stays.
+
+    Taking out a sponsor or an operational owner removes that role: the same rules as member_add.
+    """
+    programme = membership.programme
+    old = list(membership.roles) if membership.is_active else []
+    _check_role_change(programme=programme, username=membership.user.get_username(), old=old, new=[], by=by)
     Membership.objects.filter(pk=membership.pk).update(is_active=False)
     membership.is_active = False
-    audit("membership.deactivated", actor=by, programme=membership.programme, user=membership.user.username)
+    _record_signatory_change(programme=programme, user=membership.user, old=old, new=[], by=by)
+    audit("membership.deactivated", actor=by, programme=programme, user=membership.user.username)
     return membership

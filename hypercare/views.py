@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hypercare import overview, services
-from hypercare.access import ProgrammeAccess, get_programme_for
+from hypercare.access import ProgrammeAccess, ProgrammeClosed, get_programme_for
 from hypercare.audit import audit
 from hypercare.forms import CalendarForm, MemberForm, ProgrammeForm
-from hypercare.models import BusinessCalendar, Membership, Programme
+from hypercare.models import BusinessCalendar, Membership, Programme, SignatoryRoleChange
 from hypercare.roles import Role
 
 
@@ -28,14 +28,29 @@ def apply_errors(form, error: ValidationError) -> None:
 
 
 def require_lead(access: ProgrammeAccess, request: HttpRequest) -> None:
+    """A lead's write: refused to everyone else, and to everyone once the programme is closed."""
     if not access.is_lead:
-        raise PermissionDenied("Only the programme's hypercare leads can do this.")
+        access.refuse("Only the programme's hypercare leads can do this.")
+
+
+def may_administer(access: ProgrammeAccess, request: HttpRequest) -> bool:
+    """Leads manage a running programme's members and settings; staff (programme administrators)
+    any programme's, closed ones included."""
+    return access.is_lead or request.user.is_staff
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
-    """403 page that says why, and an audit line for every denial."""
+    """403 page that says why, and an audit line for every denial. A write refused because the
+    programme is closed gets 409 and a page that points to the BAU service desk."""
     message = str(exception) if exception else "You do not have permission to do this."
     audit("permission.denied", actor=request.user, path=request.path, method=request.method, reason=message)
+    if isinstance(exception, ProgrammeClosed):
+        return render(
+            request,
+            "hypercare/closed.html",
+            {"what": exception.what, "closed": exception.programme},
+            status=409,
+        )
     return render(request, "403.html", {"message": message}, status=403)
 
 
@@ -66,6 +81,7 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "access": access,
             "programme": programme,
+            "panels": overview.panels(access),
             **overview.figures(access),
             "days_in": (timezone.localdate() - programme.go_live_date).days,
             "days_planned": (programme.planned_exit_date - programme.go_live_date).days,
@@ -95,7 +111,8 @@ def programme_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def programme_edit(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_programme_for(request.user, slug)
-    require_lead(access, request)
+    if not may_administer(access, request):
+        require_lead(access, request)
     programme = access.programme
     form = ProgrammeForm(request.POST or None, instance=Programme.objects.get(pk=programme.pk))
     form.fields["slug"].disabled = True
@@ -153,19 +170,34 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_programme_for(request.user, slug)
     programme = access.programme
     form = MemberForm(request.POST or None)
+    status = 200
     if request.method == "POST":
-        require_lead(access, request)
+        if not may_administer(access, request):
+            require_lead(access, request)
         if form.is_valid():
             try:
                 membership = services.member_add(programme=programme, by=request.user, **form.cleaned_data)
             except ValidationError as error:
                 apply_errors(form, error)
+            except PermissionDenied as error:
+                # The role rules (own roles, signatory roles): said on the form, nothing stored.
+                form.add_error(None, str(error))
+                status = 403
             else:
                 messages.success(request, f"{membership.user.username} is now a member.")
                 return redirect("hypercare:members", slug=programme.slug)
+        status = status if status != 200 else 400
     memberships = Membership.objects.active().filter(programme=programme).select_related("user")
     return render(
         request,
         "hypercare/members.html",
-        {"access": access, "programme": programme, "memberships": memberships, "form": form},
+        {
+            "access": access,
+            "programme": programme,
+            "memberships": memberships,
+            "form": form,
+            "may_administer": may_administer(access, request),
+            "signatory_changes": SignatoryRoleChange.objects.of(programme).for_list(),
+        },
+        status=status,
     )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from hypercare.access import ProgrammeAccess, get_programme_for
+from hypercare.access import ProgrammeAccess, ProgrammeClosed, get_programme_for
 from hypercare.views import apply_errors, require_lead
 from releases import services
 from releases.forms import (
@@ -49,13 +49,15 @@ FILTERS = {"open": "In progress", "deployed": "Deployed", "all": "All"}
 
 
 def _is_builder(access: ProgrammeAccess) -> bool:
-    return bool(access.roles & BUILDERS)
+    return not access.is_closed and bool(access.roles & BUILDERS)
 
 
 def _refusal(error: Exception) -> tuple[str, int]:
     """A service's refusal as a message for the person and an HTTP status."""
     if isinstance(error, StageConflict):
         return error.message, 409
+    if isinstance(error, ProgrammeClosed):
+        return str(error), 409
     if isinstance(error, PermissionDenied):
         return str(error) or "You may not do this.", 403
     if isinstance(error, ValidationError):
@@ -66,7 +68,7 @@ def _refusal(error: Exception) -> tuple[str, int]:
 def _may_record(access: ProgrammeAccess, hotfix: Hotfix) -> bool:
     """Whether to offer the advance form (the service decides for real)."""
     nxt = hotfix.next_stage
-    if nxt is None:
+    if nxt is None or access.is_closed:
         return False
     if nxt == Stage.UAT_SIGNED_OFF:
         return access.is_lead if hotfix.emergency else bool(access.roles & BUSINESS_TESTERS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import FilteredRelation, Q
 from django.utils import timezone
@@ -43,7 +43,7 @@ def default_targets(business_day_minutes: int) -> dict[int, dict]:
 def _require_lead(access: ProgrammeAccess, what: str) -> None:
     if not access.is_lead:
         audit("permission.denied", actor=access.user, programme=access.programme, action=what)
-        raise PermissionDenied("Only the programme's hypercare leads can do this.")
+        access.refuse("Only the programme's hypercare leads can do this.")
 
 
 @transaction.atomic

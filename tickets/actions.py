@@ -112,7 +112,7 @@ def action_ui(action: str, ticket_url: str, form=None, access: ProgrammeAccess |
 
 def allowed_actions(access: ProgrammeAccess, ticket: Ticket) -> set[str]:
     """What this member may do to this ticket; the services check every one again."""
-    if access.is_read_only:
+    if access.is_read_only or not access.can_change_ticket(ticket):
         return set()
     is_reporter = ticket.reporter_id == access.user.pk
     is_open = ticket.status in OPEN_STATUSES

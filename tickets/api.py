@@ -19,7 +19,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from hypercare.access import ProgrammeAccess, get_programme_for
+from hypercare.access import ProgrammeAccess, ProgrammeClosed, get_programme_for
 from hypercare.api import ProgrammeScopedMixin, as_drf_error
 from hypercare.audit import audit
 from hypercare.calendar import DEFAULT_WORKING_HOURS, WorkingCalendar
@@ -99,7 +99,23 @@ ERRORS = {
     404: OpenApiResponse(ErrorSerializer, description="No such ticket (or programme) for you."),
 }
 CONFLICT = {
-    409: OpenApiResponse(ErrorSerializer, description="Refused in the ticket's current state; says why.")
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="Refused in the ticket's current state, or the programme is closed (then only BAU "
+        "support and the operational owner work the tickets left open, until resolved); says why.",
+    )
+}
+READ_ONLY = {
+    409: OpenApiResponse(
+        ErrorSerializer, description="The programme is closed: its known issues are read-only."
+    )
+}
+CLOSED = {
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="The programme is closed: hypercare takes no new tickets. The message names the BAU "
+        "service desk (name, web address, e-mail) where new issues go.",
+    )
 }
 
 
@@ -111,6 +127,8 @@ class ServiceErrorsMixin:
             yield
         except DjangoValidationError as error:
             raise as_drf_error(error) from None
+        except ProgrammeClosed:
+            raise  # 409 with the BAU service desk (hypercare.drf.exception_handler)
         except DjangoPermissionDenied as error:
             audit(
                 "permission.denied",
@@ -322,7 +340,7 @@ class TicketViewSet(
         "to set the severity, or an explicit severity with severity_reason. reported_at (leads only) "
         "imports a historical ticket; resolved_at_tier1 records a champion's own fix.",
         request=TicketCreateSerializer,
-        responses={201: TicketDetailSerializer, **ERRORS},
+        responses={201: TicketDetailSerializer, **ERRORS, **CLOSED},
     )
     def create(self, request, *args, **kwargs):
         data = self.input(TicketCreateSerializer)
@@ -431,7 +449,7 @@ class TicketViewSet(
         summary="Comment on a ticket",
         description="Public comments are seen by the reporter and champions; internal ones by the support team only.",
         request=CommentCreateSerializer,
-        responses={201: CommentSerializer, **ERRORS},
+        responses={201: CommentSerializer, **ERRORS, **CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def comment(self, request, *args, **kwargs):
@@ -493,7 +511,7 @@ class TicketViewSet(
         summary="Link a ticket to a known issue",
         description="null unlinks. The support team, or the reporter for their own ticket.",
         request=LinkSerializer,
-        responses={200: TicketDetailSerializer, **ERRORS},
+        responses={200: TicketDetailSerializer, **ERRORS, **CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def link(self, request, *args, **kwargs):
@@ -508,7 +526,7 @@ class TicketViewSet(
         description="To a desk analyst, engineer, BAU member or lead of the programme; null unassigns. "
         "The handling team follows the assignee.",
         request=AssignSerializer,
-        responses={200: TicketDetailSerializer, **ERRORS},
+        responses={200: TicketDetailSerializer, **ERRORS, **CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def assign(self, request, *args, **kwargs):
@@ -522,7 +540,7 @@ class TicketViewSet(
     @extend_schema(
         summary="Take a ticket (assign it to yourself)",
         request=None,
-        responses={200: TicketDetailSerializer, **ERRORS},
+        responses={200: TicketDetailSerializer, **ERRORS, **CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def take(self, request, *args, **kwargs):
@@ -536,7 +554,7 @@ class TicketViewSet(
         description="multipart/form-data. Images (PNG, JPEG, GIF), PDF, ZIP/Office documents or text logs, "
         "recognised by their content; 10 MB each, 20 per ticket.",
         request={"multipart/form-data": AttachmentUploadSerializer},
-        responses={201: AttachmentSerializer, **ERRORS},
+        responses={201: AttachmentSerializer, **ERRORS, **CONFLICT},
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def attachments(self, request, *args, **kwargs):
@@ -595,7 +613,7 @@ class KnownIssueViewSet(
         summary="Record a known issue",
         description="The support team.",
         request=KnownIssueSerializer,
-        responses={201: KnownIssueSerializer, **ERRORS},
+        responses={201: KnownIssueSerializer, **ERRORS, **READ_ONLY},
     )
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -608,7 +626,7 @@ class KnownIssueViewSet(
         summary="Edit a known issue",
         description="The support team. When it becomes fixed, the reporters of its linked tickets are notified.",
         request=KnownIssueSerializer,
-        responses={200: KnownIssueSerializer, **ERRORS},
+        responses={200: KnownIssueSerializer, **ERRORS, **READ_ONLY},
     )
     @transaction.atomic
     def partial_update(self, request, *args, **kwargs):

@@ -462,7 +462,9 @@ def import_check(
     """The dry run: every row checked against the rules ticket_create and the status moves apply.
 
     Nothing is written. Each bad row gets one error per bad field, with the line it starts on.
+    A closed programme takes no tickets (ticket_create's rule): ProgrammeClosed before any row.
     """
+    services.require_ticket_intake(access)
     if not access.is_lead:
         raise PermissionDenied("Only leads can import tickets.")
     mapping.validate(table)

@@ -25,6 +25,7 @@ from django.utils.timezone import template_localtime
 from hypercare.roles import Team
 from hypercare.vocabulary import (
     DONE_STATUSES,
+    OPEN_STATUSES,
     Category,
     ImpactScope,
     Severity,
@@ -153,6 +154,8 @@ class QueueRows:
     can_work_queue: bool
     csrf_token: str
     queue_url: str
+    # A closed programme: only its open tickets still take actions (hypercare.access).
+    only_open: bool = False
 
     @property
     def detail_prefix(self) -> str:
@@ -205,6 +208,8 @@ class QueueRows:
         )
 
     def _actions(self, ticket: Ticket, url: str, ref: str) -> str:
+        if self.only_open and ticket.status not in OPEN_STATUSES:
+            return '\n      <td class="quick"></td>'
         take = ""
         if ticket.assignee_id != self.user_id:
             take = (

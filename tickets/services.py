@@ -16,10 +16,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hypercare.access import ProgrammeAccess
-from hypercare.models import Membership, Programme
+from hypercare.access import NO_NEW_TICKETS, ONLY_OPEN_TICKETS, ProgrammeAccess, ProgrammeClosed
+from hypercare.models import Membership, Programme, ProgrammeStatus
 from hypercare.notifications import notify
-from hypercare.roles import Role
+from hypercare.roles import AFTER_EXIT_WORKERS, QUEUE_WORKERS
 from hypercare.vocabulary import (
     OPEN_STATUSES,
     Category,
@@ -49,6 +49,26 @@ def _deny(message: str):
 def _require_worker(access: ProgrammeAccess) -> None:
     if not access.can_work_queue:
         _deny("Only the hypercare desk, engineers, BAU support and leads can change tickets.")
+
+
+def _require_support(access: ProgrammeAccess) -> None:
+    if not access.can_support:
+        access.refuse("Only the hypercare desk, engineers, BAU support and leads can record known issues.")
+
+
+def _require_changeable(access: ProgrammeAccess, ticket: Ticket) -> None:
+    """Once hypercare is closed, a ticket changes only while it is open, and only by the roles that
+    still work the programme (BAU support, the operational owner): ProgrammeClosed otherwise."""
+    if access.is_closed and not (access.can_work_queue and access.can_change_ticket(ticket)):
+        access.refuse("", what=ONLY_OPEN_TICKETS)
+
+
+def require_ticket_intake(access: ProgrammeAccess) -> None:
+    """Whether this member may log tickets here now. A closed programme takes none, from any channel
+    (the form, the API, CSV imports): ProgrammeClosed says where new issues go instead."""
+    access.require_open(NO_NEW_TICKETS)
+    if not access.can_report:
+        _deny("Your role in this programme cannot log tickets.")
 
 
 def _event(ticket: Ticket, kind: str, **kwargs) -> TicketEvent:
@@ -85,16 +105,21 @@ def _new_event(
 def _next_number(programme: Programme) -> int:
     # The row lock of this UPDATE serialises concurrent creations in the same programme until the
     # transaction ends; RETURNING reads the number in the same statement (PostgreSQL, SQLite 3.35+).
+    # "status <> closed" is the closure's race guard: a sign-off that closed the programme after this
+    # request read it leaves no row to update, so no ticket slips in after closure.
     quote = connection.ops.quote_name
     table, column = Programme._meta.db_table, quote(Programme._meta.get_field("last_ticket_number").column)
+    status = quote(Programme._meta.get_field("status").column)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {quote(table)} SET {column} = {column} + 1 WHERE {quote(Programme._meta.pk.column)} = %s "
-            f"RETURNING {column}",
-            [programme.pk],
+            f"AND {status} <> %s RETURNING {column}",
+            [programme.pk, ProgrammeStatus.CLOSED],
         )
-        (number,) = cursor.fetchone()
-    return number
+        row = cursor.fetchone()
+    if row is None:
+        raise ProgrammeClosed(programme, NO_NEW_TICKETS)
+    return row[0]
 
 
 def _check_choice(value: str, choices, field: str) -> None:
@@ -174,8 +199,7 @@ def ticket_create(
     Leads may log on behalf of another member (`reporter`) and record the ticket's key in the
     tracker it came from (`source_reference`); `imported` tells signal receivers it is history.
     """
-    if not access.can_report:
-        _deny("Your role in this programme cannot log tickets.")
+    require_ticket_intake(access)
     programme = access.programme
     now = at or timezone.now()
     reporter_membership = access.membership
@@ -313,6 +337,7 @@ def ticket_transition(
     *, access: ProgrammeAccess, ticket: Ticket, status: str, comment: str = "", at: datetime | None = None
 ) -> Ticket:
     """Move a ticket to another status (resolve and reopen have their own services)."""
+    _require_changeable(access, ticket)
     _require_worker(access)
     _check_choice(status, Status, "status")
     now = at or timezone.now()
@@ -366,6 +391,7 @@ def ticket_resolve(
 
     The reporter is notified, except for `imported` history.
     """
+    _require_changeable(access, ticket)
     _require_worker(access)
     now = at or timezone.now()
     if not resolution.strip():
@@ -430,6 +456,7 @@ def ticket_reopen(
     *, access: ProgrammeAccess, ticket: Ticket, reason: str, at: datetime | None = None
 ) -> Ticket:
     """Reopen a resolved or closed ticket; its history stays and the resolution clock resumes."""
+    _require_changeable(access, ticket)
     is_reporter = access.user is not None and ticket.reporter_id == access.user.pk
     if not (access.can_work_queue or is_reporter):
         _deny("Only the reporter or the support team can reopen a ticket.")
@@ -479,6 +506,7 @@ def ticket_escalate(
     at: datetime | None = None,
 ) -> Ticket:
     """Move a ticket up a tier (to Tier 3 only with documented replication steps) or back down."""
+    _require_changeable(access, ticket)
     now = at or timezone.now()
     if to_tier not in Tier.values:
         raise ValidationError({"to_tier": "to_tier must be 1, 2 or 3."})
@@ -526,23 +554,26 @@ def ticket_escalate(
 
 def _assignable(programme: Programme, user) -> Membership:
     membership = Membership.objects.active().filter(programme=programme, user=user).first()
-    if membership is None or not set(membership.roles) & {Role.DESK, Role.ENGINEER, Role.LEAD, Role.BAU}:
-        raise ValidationError(
-            {
-                "assignee": "Tickets can only be assigned to desk analysts, engineers, BAU staff or leads of this programme."
-            }
+    closed = programme.is_closed
+    if membership is None or not set(membership.roles) & (AFTER_EXIT_WORKERS if closed else QUEUE_WORKERS):
+        who = (
+            "BAU support or the operational owner (hypercare is closed)"
+            if closed
+            else "desk analysts, engineers, BAU staff or leads"
         )
+        raise ValidationError({"assignee": f"Tickets can only be assigned to {who} of this programme."})
     return membership
 
 
 @transaction.atomic
 def ticket_assign(*, access: ProgrammeAccess, ticket: Ticket, assignee, at: datetime | None = None) -> Ticket:
     """Assign (or, with None, unassign) a ticket; the handling team follows the assignee."""
+    _require_changeable(access, ticket)
     _require_worker(access)
     now = at or timezone.now()
     team = ""
     if assignee is not None:
-        team = _assignable(ticket.programme, assignee).team
+        team = _assignable(access.programme, assignee).team
     old = ticket.assignee
     Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee, team=team)
     ticket.assignee, ticket.team = assignee, team
@@ -568,6 +599,7 @@ def ticket_change_severity(
     *, access: ProgrammeAccess, ticket: Ticket, severity: int, reason: str, at: datetime | None = None
 ) -> Ticket:
     """Change the severity with a written reason; the clocks restart from the original start with the new targets."""
+    _require_changeable(access, ticket)
     _require_worker(access)
     now = at or timezone.now()
     if severity not in Severity.values:
@@ -606,6 +638,7 @@ def ticket_retriage(
     at: datetime | None = None,
 ) -> Ticket:
     """Record (new) triage answers; the matrix computes the severity, an override needs a reason."""
+    _require_changeable(access, ticket)
     _require_worker(access)
     now = at or timezone.now()
     final, computed = _severity_decision(
@@ -638,6 +671,7 @@ def ticket_update(
     *, access: ProgrammeAccess, ticket: Ticket, at: datetime | None = None, **changes
 ) -> Ticket:
     """Edit descriptive fields; a category change is its own timeline event."""
+    _require_changeable(access, ticket)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be edited."))
@@ -674,6 +708,7 @@ def ticket_comment(
     *, access: ProgrammeAccess, ticket: Ticket, body: str, internal: bool = False, at: datetime | None = None
 ) -> Comment:
     """Comment on a ticket. Internal comments are for the support team only; a public one by staff is a response."""
+    _require_changeable(access, ticket)
     now = at or timezone.now()
     if access.is_read_only:
         _deny("Viewers and sponsors cannot comment.")
@@ -714,6 +749,7 @@ def ticket_link(
     *, access: ProgrammeAccess, ticket: Ticket, known_issue: KnownIssue | None, at: datetime | None = None
 ) -> Ticket:
     """Link a ticket to a known issue of the same programme (None unlinks)."""
+    _require_changeable(access, ticket)
     is_reporter = access.user is not None and ticket.reporter_id == access.user.pk
     if not (access.can_work_queue or is_reporter):
         _deny("Only the support team or the reporter can link a ticket to a known issue.")
@@ -748,8 +784,8 @@ def known_issue_create(
     status: str = KnownIssueStatus.INVESTIGATING,
     fix_expected_on=None,
 ) -> KnownIssue:
-    """Record a known issue (a problem several tickets share)."""
-    _require_worker(access)
+    """Record a known issue (a problem several tickets share); not once hypercare is closed."""
+    _require_support(access)
     issue = KnownIssue(
         programme=access.programme,
         title=title.strip(),
@@ -771,7 +807,7 @@ def known_issue_update(
     *, access: ProgrammeAccess, known_issue: KnownIssue, at: datetime | None = None, **changes
 ) -> KnownIssue:
     """Edit a known issue; when it becomes fixed, the reporters of its linked tickets are told."""
-    _require_worker(access)
+    _require_support(access)
     unknown = set(changes) - set(KNOWN_ISSUE_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "This field cannot be edited."))
@@ -836,6 +872,7 @@ def ticket_attach(
     """Attach a screenshot, log or document; size, count and type (by content) are checked."""
     from tickets.models import Attachment
 
+    _require_changeable(access, ticket)
     if access.is_read_only:
         _deny("Viewers and sponsors cannot add attachments.")
     if internal and not access.sees_internal:

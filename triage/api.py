@@ -14,6 +14,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hypercare.access import ProgrammeClosed
 from hypercare.api import ProgrammeScopedMixin, as_drf_error
 from sla.matrix import ALWAYS_SEV4_CATEGORIES, matrix_for
 from sla.models import SlaPolicy
@@ -40,11 +41,14 @@ PERIOD = [
 
 
 def _call(function, **kwargs):
-    """A service call with its errors as DRF errors (400 with field messages, 403)."""
+    """A service call with its errors as DRF errors (400 with field messages, 403; 409 when the
+    programme is closed, from hypercare.drf.exception_handler)."""
     try:
         return function(**kwargs)
     except DjangoValidationError as error:
         raise as_drf_error(error) from None
+    except ProgrammeClosed:
+        raise
     except DjangoPermissionDenied as error:
         raise PermissionDenied(str(error)) from None
 

@@ -33,10 +33,14 @@ def access_of(programme: Programme, user) -> ProgrammeAccess | None:
 
 
 def require_roles(programme: Programme, user, roles: frozenset[str], message: str) -> ProgrammeAccess:
-    """The user's access, or PermissionDenied with `message` when they hold none of `roles`."""
+    """The user's access, or PermissionDenied with `message` when they hold none of `roles`.
+
+    Every release write is refused once hypercare is closed (ProgrammeClosed): BAU runs its own changes.
+    """
     access = access_of(programme, user)
     if access is None or not (access.roles & roles):
         raise PermissionDenied(message)
+    access.require_open()
     return access
 
 

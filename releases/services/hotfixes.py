@@ -171,6 +171,7 @@ def hotfix_advance(
         access = access_of(programme, by)
         if access is None:
             raise PermissionDenied("Only members of the programme work on its hotfixes.")
+        access.require_open()
     else:
         access = require_builder(programme, by)
     hotfix = Hotfix.objects.select_for_update().get(pk=hotfix.pk)

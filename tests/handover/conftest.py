@@ -5,7 +5,10 @@ from django.db import connection
 
 from hypercare.roles import Role, Team
 
-GUARD = importlib.import_module("handover.migrations.0002_signoff_immutable_triggers")
+GUARDS = [
+    importlib.import_module("handover.migrations.0002_signoff_immutable_triggers"),
+    importlib.import_module("hypercare.migrations.0005_signatoryrolechange_immutable_triggers"),
+]
 
 
 @pytest.fixture
@@ -17,12 +20,14 @@ def bau_lead(make_persona):
 @pytest.fixture(scope="module")
 def sqlite_guard_restored(django_db_setup, django_db_blocker):
     """Module-scoped, so it ends after the live-server test's database flush: it puts the SQLite
-    sign-off triggers back (see `sqlite_guard_lifted`) for the tests that follow."""
+    triggers of the append-only tables (sign-offs, signatory role changes) back (see
+    `sqlite_guard_lifted`) for the tests that follow."""
     yield
     if connection.vendor == "sqlite":
         with django_db_blocker.unblock(), connection.cursor() as cursor:
-            for statement in GUARD.SQLITE_FORWARD:
-                cursor.execute(statement)
+            for guard in GUARDS:
+                for statement in guard.SQLITE_FORWARD:
+                    cursor.execute(statement)
 
 
 @pytest.fixture
@@ -31,6 +36,7 @@ def sqlite_guard_lifted(transactional_db):
     (PostgreSQL flushes with TRUNCATE, which row triggers do not see): lift it for such a test."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            for statement in GUARD.SQLITE_REVERSE:
-                cursor.execute(statement)
+            for guard in GUARDS:
+                for statement in guard.SQLITE_REVERSE:
+                    cursor.execute(statement)
     yield

@@ -43,3 +43,52 @@ def test_the_sponsor_signs_off_in_the_browser(
     programme.refresh_from_db()
     assert programme.status == ProgrammeStatus.EXIT_REVIEW
     assert page.js_errors == []
+
+
+def test_two_people_sign_off_and_read_closed_with_exceptions_accepted(
+    sqlite_guard_restored, browser_page, sqlite_guard_lifted, sponsor, owner, programme
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import TicketFactory
+
+    ExitCriterion.objects.of(programme).exclude(kind__in=["open_sev12", "new_sev12", "volume_trend"]).delete()
+    for n in range(4):
+        TicketFactory(programme=programme, severity=1, status="new", title=f"Orders stuck {n}",
+                      reported_at=timezone.now() - timedelta(days=2))  # fmt: skip
+    for person, name in ((sponsor, ("Helen", "Clarke")), (owner, ("David", "Osei"))):
+        person.user.first_name, person.user.last_name = name
+        person.user.save()
+    page = browser_page
+    for username, why in (
+        ("sponsor", "The board accepts the Sev1 backlog."),
+        ("owner", "BAU owns the backlog."),
+    ):
+        log_in(page, username)
+        page.wait_for_url("**/")
+        page.goto("/p/acme/sign-off/")
+        page.fill("#id_password", PASSWORD)
+        for box in page.locator("#sign-form textarea").all():
+            box.fill(why)
+        page.click("#sign-button")
+        page.wait_for_load_state()
+        page.context.clear_cookies()
+    programme.refresh_from_db()
+    assert programme.status == ProgrammeStatus.CLOSED
+    assert SignOff.objects.filter(kind="sign_off").values("signatory").distinct().count() == 2
+    log_in(page, "owner")
+    page.wait_for_url("**/")
+    page.goto("/p/acme/celebration/")
+    text = page.locator("#exit-exceptions").inner_text()
+    assert (
+        "Closed with" in text
+        and "exceptions accepted by Helen Clarke (business sponsor) and David Osei" in text
+    )
+    assert page.locator(".confetti").count() == 0
+    page.goto("/p/acme/")
+    assert "accepted by Helen Clarke" in page.locator("#exit-outcome").inner_text()
+    assert "Hypercare is closed" in page.locator("#programme-closed").inner_text()
+    assert page.locator("a", has_text="Log an issue").count() == 0
+    assert page.js_errors == []

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from hypercare import services
 from hypercare.roles import Role, Team
 
 pytestmark = pytest.mark.django_db
@@ -64,8 +65,13 @@ def test_the_support_team_sees_its_working_pages_and_only_leads_the_setup(client
         [Role.ENGINEER, Role.LEAD],
     ],
 )
-def test_every_link_of_the_navigation_and_the_overview_opens_for_that_role(client, make_persona, roles):
+@pytest.mark.parametrize("closed", [False, True], ids=["running", "closed"])
+def test_every_link_of_the_navigation_and_the_overview_opens_for_that_role(
+    client, make_persona, programme, roles, closed
+):
     persona = make_persona(*roles, team=Team.BAU, username="member")
+    if closed:
+        services.programme_close(programme=programme)  # read-only now: the links still open
     client.force_login(persona.user)
     overview = client.get("/p/acme/").content.decode()
     hrefs = set(LINK.findall(NAV.search(overview).group(1))) | {

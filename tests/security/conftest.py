@@ -47,31 +47,42 @@ def shared_world(django_db_setup, django_db_blocker, tmp_path_factory):
             atomic.__exit__(None, None, None)
 
 
-SIGNOFF_GUARD = importlib.import_module("handover.migrations.0002_signoff_immutable_triggers")
+# The append-only tables and their SQLite triggers: sign-offs, and the signatory role changes.
+GUARDS = [
+    (importlib.import_module("handover.migrations.0002_signoff_immutable_triggers"), "handover_signoff"),
+    (
+        importlib.import_module("hypercare.migrations.0005_signatoryrolechange_immutable_triggers"),
+        "hypercare_signatoryrolechange",
+    ),
+]
 
 
 @pytest.fixture
 def signoff_guard_restored(django_db_setup, django_db_blocker):
     """Request it before `browser_page`: after the live-server test's flush, it puts the SQLite
-    sign-off triggers back (see `signoff_guard_lifted`)."""
+    triggers of the append-only tables back (see `signoff_guard_lifted`)."""
     yield
     if connection.vendor == "sqlite":
         with django_db_blocker.unblock(), connection.cursor() as cursor:
-            for statement in SIGNOFF_GUARD.SQLITE_FORWARD:
-                cursor.execute(statement)
+            for guard, _ in GUARDS:
+                for statement in guard.SQLITE_FORWARD:
+                    cursor.execute(statement)
 
 
 @pytest.fixture
 def signoff_guard_lifted(transactional_db):
-    """Live-server tests end with a flush, which on SQLite is a DELETE the sign-off trigger refuses
-    (PostgreSQL flushes with TRUNCATE, which row triggers do not see): lift it for such a test."""
+    """Live-server tests end with a flush, which on SQLite is a DELETE the append-only tables'
+    triggers refuse (PostgreSQL flushes with TRUNCATE, which row triggers do not see): lift them
+    for such a test."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            for statement in SIGNOFF_GUARD.SQLITE_REVERSE:
-                cursor.execute(statement)
+            for guard, _ in GUARDS:
+                for statement in guard.SQLITE_REVERSE:
+                    cursor.execute(statement)
     yield
     if connection.vendor == "sqlite":
-        # pytest-django may flush after `signoff_guard_restored` put the trigger back: leave no row
-        # for the trigger to refuse.
+        # pytest-django may flush after `signoff_guard_restored` put the triggers back: leave no row
+        # for a trigger to refuse.
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM handover_signoff")
+            for _, table in GUARDS:
+                cursor.execute(f"DELETE FROM {table}")

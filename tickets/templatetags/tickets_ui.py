@@ -32,6 +32,7 @@ def _rows(context) -> QueueRows:
         slug=context["programme"].slug,
         user_id=request.user.pk,
         can_work_queue=context["access"].can_work_queue,
+        only_open=context["access"].is_closed,
         csrf_token=str(context.get("csrf_token", "")),
         queue_url=context.get("queue_url", ""),
     )

@@ -142,8 +142,7 @@ def _can_resolve_myself(access: ProgrammeAccess) -> bool:
 def ticket_new(request: HttpRequest, slug: str) -> HttpResponse:
     """Log an issue: the guided Tier 1 form."""
     access = get_programme_for(request.user, slug)
-    if not access.can_report:
-        raise PermissionDenied("Your role in this programme cannot log tickets.")
+    services.require_ticket_intake(access)  # a closed programme answers with the BAU service desk
     programme = access.programme
     membership = access.membership
     initial = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ MAX_SHIFT = timedelta(days=31)
 def _require_lead(access: ProgrammeAccess, what: str) -> None:
     if not access.is_lead:
         audit("permission.denied", actor=access.user, programme=access.programme, action=what)
-        raise PermissionDenied("Only the programme's hypercare leads can do this.")
+        access.refuse("Only the programme's hypercare leads can do this.")
 
 
 def _queue_worker(programme: Programme, user, field: str) -> Membership:
@@ -120,8 +120,8 @@ def oncall_now(programme: Programme, at: datetime | None = None) -> OnCallShift 
 @transaction.atomic
 def standup_start(*, access: ProgrammeAccess, at: datetime | None = None) -> Standup:
     """Record that the standup starts now: the board's "new since the last standup" counts from here."""
-    if not (access.can_work_queue or access.is_lead):
-        raise PermissionDenied("Only the support team and leads run the standup.")
+    if not (access.can_support or access.is_lead):
+        access.refuse("Only the support team and leads run the standup.")
     return Standup.objects.create(
         programme=access.programme, started_at=at or timezone.now(), started_by=access.user
     )

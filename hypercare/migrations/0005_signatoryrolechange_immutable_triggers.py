@@ -1,0 +1,69 @@
+"""A database-level guard: signatory role changes can never be updated or deleted, whatever the client.
+
+The same guard as the sign-offs' (handover migration 0002): PostgreSQL gets a plpgsql trigger
+function; SQLite gets two triggers that RAISE(ABORT). Both surface as an IntegrityError in Django.
+"""
+
+from django.db import migrations
+
+TABLE = "hypercare_signatoryrolechange"
+
+POSTGRES_FORWARD = [
+    f"""
+    CREATE OR REPLACE FUNCTION {TABLE}_immutable() RETURNS trigger AS $$
+    BEGIN
+        RAISE EXCEPTION 'Signatory role changes are immutable: % on {TABLE} is refused', TG_OP
+            USING ERRCODE = 'restrict_violation';
+    END;
+    $$ LANGUAGE plpgsql;
+    """,
+    f"""
+    CREATE TRIGGER {TABLE}_immutable
+    BEFORE UPDATE OR DELETE ON {TABLE}
+    FOR EACH ROW EXECUTE FUNCTION {TABLE}_immutable();
+    """,
+]
+POSTGRES_REVERSE = [
+    f"DROP TRIGGER IF EXISTS {TABLE}_immutable ON {TABLE};",
+    f"DROP FUNCTION IF EXISTS {TABLE}_immutable();",
+]
+
+SQLITE_FORWARD = [
+    f"""
+    CREATE TRIGGER IF NOT EXISTS {TABLE}_no_update BEFORE UPDATE ON {TABLE}
+    BEGIN SELECT RAISE(ABORT, 'Signatory role changes are immutable: UPDATE on {TABLE} is refused'); END;
+    """,
+    f"""
+    CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE}
+    BEGIN SELECT RAISE(ABORT, 'Signatory role changes are immutable: DELETE on {TABLE} is refused'); END;
+    """,
+]
+SQLITE_REVERSE = [
+    f"DROP TRIGGER IF EXISTS {TABLE}_no_update;",
+    f"DROP TRIGGER IF EXISTS {TABLE}_no_delete;",
+]
+
+
+class VendorRunSQL(migrations.RunSQL):
+    """RunSQL that applies only on one database vendor."""
+
+    def __init__(self, vendor, sql, reverse_sql):
+        self.vendor = vendor
+        super().__init__(sql, reverse_sql)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == self.vendor:
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == self.vendor:
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("hypercare", "0004_programme_exit_and_bau_desk")]
+
+    operations = [
+        VendorRunSQL("postgresql", POSTGRES_FORWARD, POSTGRES_REVERSE),
+        VendorRunSQL("sqlite", SQLITE_FORWARD, SQLITE_REVERSE),
+    ]
