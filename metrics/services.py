@@ -1,8 +1,4 @@
-"""Every write of the metrics app, and the read functions other apps use (the exit gate among them).
-
-Reads for other apps: `telemetry_window`, `exception_rate`, `integration_success_rate`,
-`bau_share`, `kpi_evaluate`, `kpi_result`, `scorecard_evaluate`, `snapshot_figures`.
-"""
+"""Every write of the metrics app. The figures other apps show are read in `metrics.selectors`."""
 
 from __future__ import annotations
 
@@ -15,13 +11,11 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from hypercare.audit import audit
 from hypercare.models import Programme, ProgrammeStatus
-from hypercare.roles import Team
-from metrics.kpis import KPI_BY_SLUG, Direction, Threshold, kpi_evaluate
+from metrics.kpis import KPI_BY_SLUG, Direction, Threshold
 from metrics.models import (
     DIMENSIONS,
     Baseline,
@@ -34,30 +28,15 @@ from metrics.models import (
     Snapshot,
     TelemetryUpload,
 )
-from metrics.scorecard import kpi_result, scorecard_evaluate
-from metrics.snapshots import FIGURE_FIELDS, day_bounds, local_today, percent, snapshot_figures
+from metrics.snapshots import FIGURE_FIELDS, day_bounds, local_today, snapshot_figures
 from metrics.telemetry import (
     DIMENSION_MAX_LENGTH,
     STANDARD_SERIES,
     PointError,
-    TelemetryWindow,
     ValidatedPoints,
     parse_value,
     validate_points,
-    window,
 )
-from tickets.models import Ticket
-
-__all__ = [
-    "bau_share",
-    "exception_rate",
-    "integration_success_rate",
-    "kpi_evaluate",
-    "kpi_result",
-    "scorecard_evaluate",
-    "snapshot_figures",
-    "telemetry_window",
-]
 
 MAX_POINTS_PER_REQUEST = 100_000
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -87,61 +66,6 @@ class TelemetryRejected(Exception):
         if len(self.errors) > limit:
             out.append(f"… and {len(self.errors) - limit} more.")
         return out
-
-
-# Reads for other apps ------------------------------------------------------------------------
-
-
-def telemetry_window(
-    programme: Programme,
-    series_slug: str,
-    start: date,
-    end: date,
-    *,
-    business_unit: str | None = None,
-    geography: str | None = None,
-    object: str | None = None,
-) -> TelemetryWindow:
-    """Daily values of a series over [start, end] (inclusive dates) in one query.
-
-    `.days` maps each date with data to its value; `.total` sums them (a count over the window),
-    `.mean` averages them (a level or a duration), `.value` picks the one fitting the series' kind.
-    Dimensions left None are totals; pass e.g. business_unit="Sales" for one unit.
-    """
-    return window(
-        programme, series_slug, start, end, business_unit=business_unit, geography=geography, object=object
-    )
-
-
-def exception_rate(programme: Programme, start: date, end: date) -> float | None:
-    """Exceptions as a % of transactions over [start, end], days with both figures; None without data."""
-    exceptions = telemetry_window(programme, "exceptions", start, end).days
-    transactions = telemetry_window(programme, "transactions", start, end).days
-    days = [d for d in transactions if d in exceptions]
-    if not days:
-        return None
-    return percent(sum(exceptions[d] for d in days), sum(transactions[d] for d in days))
-
-
-def integration_success_rate(programme: Programme, start: date, end: date) -> float | None:
-    """Succeeded integration calls as a % of all calls over [start, end]; None without data."""
-    succeeded = telemetry_window(programme, "integration_success", start, end).total
-    failed = telemetry_window(programme, "integration_failure", start, end).total
-    if succeeded is None and failed is None:
-        return None
-    return percent(succeeded or 0, (succeeded or 0) + (failed or 0))
-
-
-def bau_share(programme: Programme, start: date, end: date, *, at: datetime | None = None) -> float | None:
-    """% of tickets reported between local dates [start, end] that the BAU team handles; None without tickets."""
-    window_start, _ = day_bounds(programme, start)
-    _, window_end = day_bounds(programme, end)
-    counts = Ticket.objects.filter(
-        programme=programme,
-        reported_at__gte=window_start,
-        reported_at__lt=min(window_end, at or timezone.now()),
-    ).aggregate(total=Count("pk"), bau=Count("pk", filter=Q(team=Team.BAU)))
-    return percent(counts["bau"], counts["total"])
 
 
 # Snapshots -----------------------------------------------------------------------------------
