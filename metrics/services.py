@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from hypercare.audit import audit
 from hypercare.models import Programme, ProgrammeStatus
-from metrics.kpis import KPI_BY_SLUG, Direction, Threshold
+from metrics.kpis import KPI_BY_SLUG, Direction, Threshold, moved_green, threshold_for
 from metrics.models import (
     DIMENSIONS,
     Baseline,
@@ -589,6 +589,30 @@ def threshold_set(
         green_high=green_high,
     )
     return row
+
+
+@transaction.atomic
+def threshold_set_green(
+    *, programme: Programme, kpi: str, green: float, by=None, at: datetime | None = None
+) -> KpiThreshold:
+    """Move a KPI's green boundary, which the exit criterion judging the same figure reads as its
+    threshold; the red boundary follows only where it would otherwise be on the wrong side."""
+    definition = KPI_BY_SLUG.get(kpi)
+    if definition is None:
+        raise ValidationError({"kpi": f"Unknown KPI {kpi!r}."})
+    current = threshold_for(
+        definition, {row.kpi: row for row in KpiThreshold.objects.filter(programme=programme, kpi=kpi)}
+    )
+    moved = moved_green(current, float(green))
+    return threshold_set(
+        programme=programme,
+        kpi=kpi,
+        green=moved.green,
+        red=moved.red,
+        green_high=moved.green_high,
+        by=by,
+        at=at,
+    )
 
 
 @transaction.atomic
