@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from handover import services
 from handover.criteria import gate_evaluate
 from handover.models import SignOff
-from handover.selectors import current_phase, hypercare_clock
+from handover.selectors import current_phase, hypercare_clock, measured_phase
 from handover.serializers import (
     ExitGateSerializer,
     SignOffCreateSerializer,
@@ -31,6 +31,7 @@ class ExitGateView(ProgrammeScopedMixin, APIView):
         clock = hypercare_clock(self.programme, today=gate.context.today)
         data = gate.as_dict() | {
             "kt_phase": phase.phase if phase else None,
+            "kt_phase_measured": measured.phase if (measured := measured_phase(gate.results)) else None,
             "days_in_hypercare": clock.days_in,
             "days_planned": clock.days_planned,
             "pack": gate.context.pack,

@@ -34,9 +34,22 @@ from handover.models import (
     ItemStatus,
 )
 from hypercare.aggregates import cached_aggregate
-from hypercare.models import Programme
+from hypercare.calendar import DEFAULT_WORKING_HOURS, WorkingCalendar
+from hypercare.models import BusinessCalendar, Programme
 from hypercare.roles import Team
 from hypercare.vocabulary import OPEN_STATUSES, Severity
+from metrics.handling import Handling, HandlingDay, handling_by_day, rescues
+from metrics.selectors import (
+    Compliance,
+    Share,
+    Window,
+    bau_share_counts,
+    exception_rate,
+    resolution_sla_compliance,
+    sla_compliance_counts,
+    telemetry_days,
+)
+from metrics.snapshots import open_at
 from tickets.models import Ticket
 
 PASS, FAIL, NOT_MEASURABLE = CriterionStatus.PASS, CriterionStatus.FAIL, CriterionStatus.NOT_MEASURABLE
@@ -47,8 +60,8 @@ DEFAULT_CRITERIA: list[tuple[str, str, str | None, int | None, str]] = [
      "No critical or high-impact defect may still be open at exit. Leads may agree a stricter or looser variant: zero Sev1 and a cap on open Sev2."),
     (CriterionKind.NEW_SEV12, "No new Sev1/Sev2 tickets for 3 days", None, 3,
      "The flow of serious defects has stopped: three days without a new Sev1 or Sev2."),
-    (CriterionKind.VOLUME_TREND, "Ticket volume stable or falling over 10 days", "0", 10,
-     "Demand on the desk has settled: ticket volume flat or falling over ten consecutive days."),
+    (CriterionKind.VOLUME_TREND, "Ticket volume stable or falling over 10 working days", "0", 10,
+     "Demand on the desk has settled: ticket volume flat or falling over ten consecutive working days."),
     (CriterionKind.EXCEPTION_RATE, "Exception rate below 0.1% of transactions", "0.1", 7,
      "The platform runs cleanly: exceptions stay under 0.1% of transaction volume."),
     (CriterionKind.INTEGRATION_SUCCESS, "Integration success above 99.5%", "99.5", 7,
@@ -58,7 +71,8 @@ DEFAULT_CRITERIA: list[tuple[str, str, str | None, int | None, str]] = [
     (CriterionKind.LOCK_CONTENTIONS, "Zero lock contentions", "0", 7,
      "Data volumes and jobs do not collide: zero database lock contentions."),
     (CriterionKind.BAU_COMANAGED, "BAU has co-managed the queue for 14 days", "14", None,
-     "The support organisation that stays has worked the live queue alongside the project team for at least two weeks."),
+     "The support organisation that stays has worked the live queue alongside the project team for at least two weeks: "
+     "on every working day, BAU staff handled at least a quarter of the tickets handled."),
     (CriterionKind.BAU_SHARE, "BAU handles at least 80% of incoming volume", "80", 7,
      "The BAU support team already carries the load: at least 80% of incoming tickets."),
     (CriterionKind.MONTH_END_CLOSE, "First month-end close happened in hypercare and was clean", None, None,
@@ -67,7 +81,17 @@ DEFAULT_CRITERIA: list[tuple[str, str, str | None, int | None, str]] = [
      "Every document of the operational handover pack has been accepted by the BAU owner."),
     (CriterionKind.SLA_COMPLIANCE, "SLA compliance at or above 95%", "95", None,
      "Tickets were answered and resolved within their SLA targets; the threshold is the leads' choice."),
+    (CriterionKind.BAU_RAN_QUEUE, "BAU ran the queue for 14 days, meeting the SLA targets", "80", 14,
+     "The last phase of knowledge transfer, measured: BAU handled at least 80% of the tickets handled for two weeks, "
+     "and BAU's own tickets met the SLA compliance threshold."),
+    (CriterionKind.NO_RESCUE, "No project-team rescue for 14 days", "0", 14,
+     "BAU handles new issues without the project team stepping in: no ticket moved from a BAU person to a project-team person."),
 ]  # fmt: skip
+# The second boundary (`share_threshold`, percent) of the kinds that have one.
+DEFAULT_SHARES: dict[str, str] = {CriterionKind.BAU_COMANAGED: "25"}
+
+# Kinds that use a threshold and/or a window, and the units their values are in.
+
 
 # Kinds that use a threshold and/or a window, and the units their values are in.
 USES_THRESHOLD = frozenset(
@@ -81,8 +105,11 @@ USES_THRESHOLD = frozenset(
         CriterionKind.BAU_COMANAGED,
         CriterionKind.BAU_SHARE,
         CriterionKind.SLA_COMPLIANCE,
+        CriterionKind.BAU_RAN_QUEUE,
+        CriterionKind.NO_RESCUE,
     }
 )
+USES_SHARE = frozenset(DEFAULT_SHARES)
 USES_WINDOW = frozenset(
     {
         CriterionKind.NEW_SEV12,
@@ -93,10 +120,14 @@ USES_WINDOW = frozenset(
         CriterionKind.LOCK_CONTENTIONS,
         CriterionKind.BAU_SHARE,
         CriterionKind.SLA_COMPLIANCE,
+        CriterionKind.BAU_RAN_QUEUE,
+        CriterionKind.NO_RESCUE,
     }
 )
 DEFAULT_WINDOWS = {kind: window for kind, _, _, window, _ in DEFAULT_CRITERIA}
 DEFAULT_THRESHOLDS = {kind: threshold for kind, _, threshold, _, _ in DEFAULT_CRITERIA}
+# Working days of history the trend forecasts are fitted to (least squares).
+BURN_DOWN_WORKING_DAYS = 10
 TELEMETRY_SLUGS = (
     "exceptions",
     "transactions",
@@ -123,6 +154,10 @@ class Result:
     attestation: object = None
     forecast: date | None = None
     forecast_note: str = ""
+    # What the measurement found, item by item (a failing day, a rescue): {"text": …, and its facts}.
+    evidence_items: list[dict] = field(default_factory=list)
+    # Parts of the measurement other reads reuse (the knowledge-transfer phase), not shown as such.
+    facts: dict = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -145,9 +180,15 @@ class Result:
             "threshold": None if self.criterion.threshold is None else str(self.criterion.threshold),
             "threshold_display": self.threshold_display,
             "window_days": self.criterion.window_days,
+            "share_threshold": None
+            if self.criterion.share_threshold is None
+            else str(self.criterion.share_threshold),
             "test": self.test,
             "detail": self.detail,
             "evidence_url": self.evidence_url,
+            "evidence_items": self.evidence_items,
+            "forecast": self.forecast.isoformat() if self.forecast else None,
+            "forecast_note": self.forecast_note,
             "attestation": None
             if attestation is None
             else {
@@ -200,6 +241,18 @@ class Gate:
         latest = max(r.forecast for r in self.failing)
         return latest, "The latest date any failing criterion is expected to pass at current rates."
 
+    @property
+    def forecast_after_planned_exit(self) -> bool:
+        """The gate is forecast to turn green only after the programme's planned exit date."""
+        forecast, _ = self.forecast
+        return forecast is not None and forecast > self.programme.planned_exit_date
+
+    @property
+    def late_criteria(self) -> list[Result]:
+        """Failing criteria forecast to pass only after the planned exit date."""
+        planned = self.programme.planned_exit_date
+        return [r for r in self.failing if r.forecast is not None and r.forecast > planned]
+
     def as_dict(self) -> dict:
         forecast, note = self.forecast
         return {
@@ -208,6 +261,8 @@ class Gate:
             "green": self.green,
             "forecast_green_on": forecast.isoformat() if forecast else None,
             "forecast_note": note,
+            "planned_exit_date": self.programme.planned_exit_date.isoformat(),
+            "forecast_after_planned_exit": self.forecast_after_planned_exit,
             "criteria": [result.as_dict() for result in self.results],
         }
 
@@ -241,14 +296,149 @@ def least_squares_slope(values: list[int]) -> Fraction:
     return numerator / denominator
 
 
+def least_squares_line(points: list[tuple[int, Fraction]]) -> tuple[Fraction, Fraction]:
+    """Slope and intercept of the least-squares line through the (x, y) points, exact."""
+    n = len(points)
+    mean_x = Fraction(sum(x for x, _ in points), n)
+    mean_y = sum((Fraction(y) for _, y in points), Fraction(0)) / n
+    denominator = sum((Fraction(x) - mean_x) ** 2 for x, _ in points)
+    if not denominator:
+        return Fraction(0), mean_y
+    slope = sum((Fraction(x) - mean_x) * (Fraction(y) - mean_y) for x, y in points) / denominator
+    return slope, mean_y - slope * mean_x
+
+
+# A forecast further away than this says so instead of giving a date.
+FORECAST_HORIZON_WORKING_DAYS = 260
+
+
+def _forecast_ahead(result: Result, ctx: EvaluationContext, last: date, ahead: int) -> bool:
+    """Set the forecast to the `ahead`-th working day after `last`; False (and no date) beyond the horizon."""
+    if ahead > FORECAST_HORIZON_WORKING_DAYS:
+        return False
+    result.forecast = ctx.calendar.working_days_from(last + timedelta(days=1), max(1, ahead))[-1]
+    return True
+
+
+def _trend_forecast(
+    result: Result,
+    ctx: EvaluationContext,
+    days: list[date],
+    values: list[Fraction | None],
+    target: Fraction,
+    *,
+    rising: bool,
+    what: str,
+    unit: str,
+) -> None:
+    """Forecast a failing criterion from the trend of its daily figure: the working day on which the
+    least-squares line through the working days' values reaches `target` (days without a value are left
+    out of the fit). Otherwise the note says why there is no date."""
+    points = [(index, value) for index, value in enumerate(values) if value is not None]
+    span = f"least squares over the last {len(days)} working days"
+    if len(points) < 2:
+        result.forecast_note = f"fewer than two working days of {what} to fit a trend"
+        return
+    slope, intercept = least_squares_line(points)
+    if slope == 0 or (slope > 0) != rising:
+        direction = "flat" if slope == 0 else ("falling" if rising else "rising")
+        result.forecast_note = f"{what} is {direction} ({float(slope):+.3g} {unit} a working day, {span})"
+        return
+    crossing = (Fraction(target) - intercept) / slope
+    ahead = math.ceil(crossing - (len(values) - 1))
+    if not _forecast_ahead(result, ctx, days[-1], ahead):
+        result.forecast_note = (
+            f"{what} moves too slowly to pass within a year ({float(slope):+.3g} {unit} a day)"
+        )
+        return
+    result.forecast_note = (
+        f"at the current trend of {what} ({float(slope):+.3g} {unit} a working day, {span})"
+    )
+
+
 class EvaluationContext:
     """Figures several criteria share, each computed once per evaluation."""
 
-    def __init__(self, programme: Programme, at: datetime):
+    def __init__(self, programme: Programme, at: datetime, criteria: list[ExitCriterion] | None = None):
         self.programme = programme
         self.at = at
         self.tz = ZoneInfo(programme.timezone)
         self.today = at.astimezone(self.tz).date()
+        self.yesterday = self.today - timedelta(days=1)
+        # The criteria being evaluated: a criterion reads another's threshold from here.
+        self.criteria = criteria or []
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        """The programme's working days (hours and holidays): two queries."""
+        row = BusinessCalendar.objects.filter(programme=self.programme).prefetch_related("holidays").first()
+        if row is None:
+            return WorkingCalendar.build(
+                timezone=self.programme.timezone, working_hours=DEFAULT_WORKING_HOURS
+            )
+        row.programme = self.programme
+        return row.working_calendar
+
+    @cached_property
+    def backlog_days(self) -> list[date]:
+        """The working days whose closing Sev1/Sev2 backlog the burn-down trend is fitted to."""
+        return [
+            day
+            for day in self.calendar.working_days_until(self.yesterday, BURN_DOWN_WORKING_DAYS)
+            if day >= self.programme.go_live_date
+        ]
+
+    def handling(self, first: date, last: date) -> Handling:
+        """Tickets handled per day and team from `first` to `last`; criteria with the same window share it."""
+        key = (first, last)
+        if key not in self._handling:
+            self._handling[key] = handling_by_day(self.programme, first, last, at=self.at)
+        return self._handling[key]
+
+    @cached_property
+    def _handling(self) -> dict[tuple[date, date], Handling]:
+        return {}
+
+    @cached_property
+    def trend_day_figures(self) -> dict[date, dict[str, Fraction | None]]:
+        """Per burn-down day: the exception rate, BAU share and resolution SLA compliance of that one
+        day, as the metric selectors define them (three queries, whether or not a criterion fails)."""
+        days = self.backlog_days
+        if not days:
+            return {}
+        windows = {day: Window.day(self.programme, day, at=self.at) for day in days}
+        span = Window.between(self.programme, days[0], days[-1], at=self.at)
+        # The telemetry criteria's read covers these days (it spans a month or more ending yesterday).
+        covered = days[0] >= self.today - timedelta(days=self.telemetry_span)
+        lines = self._telemetry_lines if covered else telemetry_days(self.programme, span)
+        counts = {}
+        for index, window in enumerate(windows.values()):
+            counts |= bau_share_counts(window, prefix=f"d{index}_")
+            counts |= sla_compliance_counts(window, prefix=f"d{index}_sla_")
+        figures = cached_aggregate(
+            "gate-trend-days",
+            self.programme.pk,
+            span.key,
+            at=self.at,
+            compute=lambda: Ticket.objects.filter(programme=self.programme).aggregate(**counts),
+        )
+        out = {}
+        for index, (day, window) in enumerate(windows.items()):
+            bau = Share(part=figures[f"d{index}_bau"], whole=figures[f"d{index}_desk"], window=window)
+            sla = Compliance(
+                part=figures[f"d{index}_sla_met"], whole=figures[f"d{index}_sla_judged"], window=window
+            )
+            out[day] = {
+                "exception_rate": exception_rate(self.programme, window, lines=lines).exact,
+                "bau_share": bau.exact,
+                "sla_compliance": sla.exact,
+            }
+        return out
+
+    def bau_sla(self, first: date, last: date) -> Compliance:
+        """Resolution SLA compliance of the tickets whose handling team is BAU, over the local days."""
+        window = Window.between(self.programme, first, last, at=self.at)
+        return resolution_sla_compliance(self.programme, window, team=Team.BAU)
 
     def day_start(self, day: date) -> datetime:
         return datetime.combine(day, time.min, tzinfo=self.tz)
@@ -287,7 +477,26 @@ class EvaluationContext:
             ),
             in_week=Count("pk", filter=Q(reported_at__gt=week_ago)),
             done_in_week=Count("pk", filter=Q(resolved_at__gt=week_ago, resolved_at__lte=self.at)),
+            **self._backlog_columns(),
         )
+
+    def _backlog_columns(self) -> dict:
+        """Open Sev1 and open Sev2 at the close of each burn-down day (`sev1_d<i>`, `sev2_d<i>`)."""
+        columns = {}
+        for index, day in enumerate(self.backlog_days):
+            close = self.day_start(day + timedelta(days=1))
+            still_open = Q(reported_at__lt=close) & open_at(close)
+            for severity in (Severity.SEV1, Severity.SEV2):
+                columns[f"sev{severity}_d{index}"] = Count("pk", filter=still_open & Q(severity=severity))
+        return columns
+
+    def backlog(self, cap: int) -> list[int]:
+        """Per burn-down day, the Sev1/Sev2 tickets over the limit at its close: every open Sev1 and the
+        open Sev2 beyond `cap`."""
+        figures = self.ticket_figures
+        return [
+            figures[f"sev1_d{i}"] + max(0, figures[f"sev2_d{i}"] - cap) for i in range(len(self.backlog_days))
+        ]
 
     def daily_intake(self, first: date, last: date) -> list[int]:
         """New tickets per local day from `first` to `last` inclusive, zero-filled."""
@@ -299,6 +508,11 @@ class EvaluationContext:
             at=self.at,
             compute=lambda: self._daily_intake(first, last),
         )
+
+    @staticmethod
+    def daily_days(first: date, last: date) -> list[date]:
+        """The local days `daily_intake` counts, in its order."""
+        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
     def _daily_intake(self, first: date, last: date) -> list[int]:
         rows = (
@@ -465,12 +679,30 @@ def _open_sev12(c: ExitCriterion, ctx: EvaluationContext) -> Result:
     )
     if status == FAIL:
         excess = sev1 + max(0, sev2 - cap)
-        rate = Fraction(figures["high_done_in_week"] - figures["high_in_week"], 7)
+        days = ctx.backlog_days
+        backlog = ctx.backlog(cap)
+        result.evidence_items = [
+            {
+                "date": day.isoformat(),
+                "over_limit": n,
+                "text": f"{_day_label(day)}: {n} over the limit at close",
+            }
+            for day, n in zip(days, backlog, strict=True)
+        ]
+        if len(backlog) < 2:
+            result.forecast_note = "fewer than two working days of backlog to fit a trend"
+            return result
+        rate = -least_squares_slope(backlog)
         if rate > 0:
-            result.forecast = ctx.today + timedelta(days=math.ceil(excess / rate))
-            result.forecast_note = f"burning down {float(rate):.1f} Sev1/Sev2 a day"
+            _forecast_ahead(result, ctx, days[-1], math.ceil(Fraction(excess) / rate))
+            result.forecast_note = (
+                f"burning down {float(rate):.1f} Sev1/Sev2 a working day (least squares over the last "
+                f"{len(backlog)} working days)"
+            )
         else:
-            result.forecast_note = "the Sev1/Sev2 backlog is not burning down"
+            result.forecast_note = (
+                f"the Sev1/Sev2 backlog is not burning down over the last {len(backlog)} working days"
+            )
     return result
 
 
@@ -524,43 +756,56 @@ def _new_sev12(c: ExitCriterion, ctx: EvaluationContext) -> Result:
 def _volume_trend(c: ExitCriterion, ctx: EvaluationContext) -> Result:
     days = _window(c)
     tolerance = _threshold(c)
-    last = ctx.today - timedelta(days=1)
-    first = ctx.today - timedelta(days=days)
+    # Working days only: a weekend's or a holiday's empty days would otherwise pull the slope down.
+    working = ctx.calendar.working_days_until(ctx.yesterday, days)
+    first, last = working[0], working[-1]
     test = (
-        f"Least-squares slope of the daily count of new tickets over the last {days} complete days "
-        f"({first:%d %b} to {last:%d %b}, {ctx.programme.timezone}; a day without tickets counts as 0) "
-        f"must be at most {_number(tolerance, 3)} tickets per day, per day."
+        f"Least-squares slope of the daily count of new tickets over the last {days} complete working days "
+        f"of the programme's calendar ({first:%a %d %b} to {last:%a %d %b}, {ctx.programme.timezone}; weekends "
+        f"and holidays are left out, a working day without tickets counts as 0) must be at most "
+        f"{_number(tolerance, 3)} tickets per working day, per working day."
     )
-    threshold = f"slope ≤ {_number(tolerance, 3)} tickets/day per day"
+    threshold = f"slope ≤ {_number(tolerance, 3)} tickets/day per working day"
     evidence = _tickets_url(ctx.programme, status="any", sort="-reported")
     if first < ctx.programme.go_live_date:
+        ready = ctx.calendar.working_days_from(ctx.programme.go_live_date, days)[-1] + timedelta(days=1)
         return Result(
             c,
             NOT_MEASURABLE,
             None,
-            f"fewer than {days} complete days since go-live",
+            f"fewer than {days} complete working days since go-live",
             threshold,
             test,
             evidence_url=evidence,
             evidence_label="Tickets, newest first",
-            forecast=ctx.programme.go_live_date + timedelta(days=days),
-            forecast_note=f"{days} complete days after go-live",
+            forecast=ready,
+            forecast_note=f"{days} complete working days after go-live",
         )
-    intake = ctx.daily_intake(first, last)
+    by_day = dict(zip(ctx.daily_days(first, last), ctx.daily_intake(first, last), strict=True))
+    intake = [by_day[day] for day in working]
     slope = least_squares_slope(intake)
     result = Result(
         c,
         PASS if slope <= Fraction(tolerance) else FAIL,
         float(slope),
-        f"slope {float(slope):+.3f} (daily intake {', '.join(map(str, intake))})",
+        f"slope {float(slope):+.3f} (working-day intake {', '.join(map(str, intake))})",
         threshold,
         test,
         evidence_url=evidence,
         evidence_label="Tickets, newest first",
+        evidence_items=[
+            {"date": day.isoformat(), "tickets": n, "text": f"{day:%a %d %b}: {n}"}
+            for day, n in zip(working, intake, strict=True)
+        ],
     )
     if result.status == FAIL:
-        result.forecast_note = "intake is still rising"
+        result.forecast_note = "intake is still rising: the trend of a slope is not extrapolated"
     return result
+
+
+# The figure criteria below judge the scorecard's figures: each calls its selector in
+# metrics.selectors over the N days ending today (the scorecard's window for N = 7) and compares it,
+# exactly, with the KPI's green boundary.
 
 
 def _telemetry_window(c: ExitCriterion, ctx: EvaluationContext):
@@ -669,35 +914,208 @@ def _zero_count(slug: str, label: str) -> Callable[[ExitCriterion, EvaluationCon
     return evaluate
 
 
+def _share_threshold(criterion: ExitCriterion) -> Decimal:
+    if criterion.share_threshold is not None:
+        return Decimal(criterion.share_threshold)
+    return Decimal(DEFAULT_SHARES.get(criterion.kind) or "0")
+
+
+def _threshold_of(kind: str, ctx: EvaluationContext) -> Decimal:
+    """The threshold of the programme's criterion of `kind`, read where that criterion reads it (its
+    kind's default when the programme has no such criterion)."""
+    criterion = next((c for c in ctx.criteria if c.kind == kind), None)
+    if criterion is None:
+        criterion = (
+            ExitCriterion.objects.of(ctx.programme).filter(kind=kind).order_by("position", "pk").first()
+        )
+    if criterion is None:
+        return Decimal(DEFAULT_THRESHOLDS.get(kind) or "0")
+    return _threshold(criterion)
+
+
+def _day_label(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _comanaged_days(c: ExitCriterion, ctx: EvaluationContext) -> tuple[int, Decimal, date, list[HandlingDay]]:
+    """The co-management window (the N complete days ending yesterday), the share a working day needs,
+    and the window's working days as handled."""
+    needed = int(_threshold(c))
+    share = _share_threshold(c)
+    first = ctx.today - timedelta(days=needed)
+    handling = ctx.handling(first, ctx.yesterday)
+    working = [
+        day
+        for day in handling.days
+        if day.day >= ctx.programme.go_live_date and ctx.calendar.is_working_day(day.day)
+    ]
+    return needed, share, first, working
+
+
 def _bau_comanaged(c: ExitCriterion, ctx: EvaluationContext) -> Result:
-    needed = _threshold(c)
-    first = ctx.ticket_figures["first_bau"]
+    needed, share, first, working = _comanaged_days(c, ctx)
+    go_live = ctx.programme.go_live_date
     test = (
-        "Whole days from the report time of the first ticket handled by the BAU team (a ticket whose "
-        f"handling team is BAU) to now must be at least {_number(needed, 0)}."
+        f"Every working day of the programme's calendar in the last {needed} complete days must be co-managed: "
+        f"of the tickets the staff handled that day (took, answered publicly or resolved), BAU staff handled at "
+        f"least {_number(share)}%. A working day on which nobody handled a ticket is not co-managed. The value is "
+        f"the number of days, up to yesterday, since the last working day that was not."
     )
-    threshold = f"≥ {_number(needed, 0)} days"
-    evidence = _chart_url(ctx.programme, "bau_share")
-    if first is None:
+    threshold = f"≥ {_number(needed, 0)} days, each working day ≥ {_number(share)}% BAU"
+    evidence = _url("handover:kt", [ctx.programme.slug])
+    failing = [day for day in working if not day.comanaged(share)]
+    items = [
+        {
+            "date": day.day.isoformat(),
+            "handled": day.handled,
+            "bau": day.bau,
+            "text": f"{_day_label(day.day)}: no ticket handled"
+            if not day.handled
+            else f"{_day_label(day.day)}: BAU handled {day.bau} of {day.handled} tickets "
+            f"({float(day.bau_share):.0f}%)",
+        }
+        for day in failing
+    ]
+    # The co-managed run: from the day after the last failing working day (or go-live) to yesterday.
+    run_start = max(first, go_live, failing[-1].day + timedelta(days=1) if failing else date.min)
+    run = max(0, (ctx.today - run_start).days)
+    # At the earliest, the window has slid past go-live and past the last failing day.
+    ready = max(go_live + timedelta(days=needed), run_start + timedelta(days=needed))
+    common = {
+        "evidence_url": evidence,
+        "evidence_label": "Knowledge transfer",
+        "evidence_items": items,
+        "facts": {"working_days": len(working), "failing_days": len(failing)},
+    }
+    if first < go_live or not working:
         return Result(
-            c, NOT_MEASURABLE, None, "the BAU team has handled no ticket yet", threshold, test,
-            evidence_url=evidence, evidence_label="BAU share chart",
-            forecast_note="the BAU team has not started co-managing",
+            c,
+            NOT_MEASURABLE,
+            None,
+            f"fewer than {needed} days since go-live" if first < go_live else "no working day in the window",
+            threshold,
+            test,
+            forecast=ready,
+            forecast_note="if every working day from now on is co-managed",
+            **common,
+        )
+    if failing:
+        shown = (
+            f"co-managed for {run} of the last {needed} days; {len(failing)} of {len(working)} working days "
+            f"were not"
+        )
+    else:
+        shown = f"co-managed for {needed} days ({len(working)} of {len(working)} working days)"
+    result = Result(c, FAIL if failing else PASS, float(run), shown, threshold, test, **common)
+    if failing:
+        result.forecast = ready
+        result.forecast_note = "if every working day from now on is co-managed"
+    return result
+
+
+def _bau_ran_queue(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    days = _window(c)
+    needed = _threshold(c)
+    sla_needed = _threshold_of(CriterionKind.SLA_COMPLIANCE, ctx)
+    first, last = ctx.today - timedelta(days=days), ctx.yesterday
+    handling = ctx.handling(first, last)
+    sla = ctx.bau_sla(first, last)
+    test = (
+        f"Over the last {days} complete days ({first:%d %b} to {last:%d %b}): of the tickets the staff handled "
+        f"(took, answered publicly or resolved), BAU staff handled at least {_number(needed)}%; and the resolution "
+        f"SLA compliance of the tickets whose handling team is BAU is at least {_number(sla_needed)}% (the SLA "
+        f"compliance criterion's threshold)."
+    )
+    threshold = f"≥ {_number(needed)}% handled by BAU, BAU's SLA ≥ {_number(sla_needed)}%"
+    common = {
+        "evidence_url": _url("handover:kt", [ctx.programme.slug]),
+        "evidence_label": "Knowledge transfer",
+    }
+    go_live = ctx.programme.go_live_date
+    if first < go_live:
+        return Result(
+            c, NOT_MEASURABLE, None, f"fewer than {days} days since go-live", threshold, test,
+            forecast=go_live + timedelta(days=days), forecast_note=f"{days} complete days after go-live", **common,
         )  # fmt: skip
-    days = (ctx.at - first) // timedelta(days=1)
+    if not handling.handled:
+        return Result(
+            c, NOT_MEASURABLE, None, f"no ticket handled in the last {days} days", threshold, test,
+            forecast_note="nobody handled a ticket in the window", **common,
+        )  # fmt: skip
+    share = handling.bau_share
+    share_met = share >= Fraction(needed)
+    sla_share = None if sla.percent is None else Fraction(sla.percent)
+    sla_met = None if sla_share is None else sla_share >= Fraction(sla_needed)
+    sla_shown = (
+        "no BAU ticket's resolution SLA judged"
+        if sla_share is None
+        else f"BAU's SLA {float(sla_share):.1f}% ({sla.met} of {sla.judged})"
+    )
+    shown = f"BAU handled {float(share):.1f}% ({handling.bau} of {handling.handled}); {sla_shown}"
+    if not share_met or sla_met is False:
+        status = FAIL
+    elif sla_met is None:
+        status = NOT_MEASURABLE
+    else:
+        status = PASS
+    result = Result(c, status, float(share), shown, threshold, test, **common)
+    result.facts = {"share_met": share_met, "sla_met": sla_met}
+    if status == NOT_MEASURABLE:
+        result.forecast_note = "no BAU ticket's resolution SLA was decided in the window"
+    elif status == FAIL and sla_met is False:
+        result.forecast_note = "BAU's SLA compliance is below the threshold: its trend is not extrapolated"
+    elif status == FAIL:
+        working = [day for day in handling.days if ctx.calendar.is_working_day(day.day)]
+        _trend_forecast(
+            result, ctx, [day.day for day in working], [day.bau_share for day in working], Fraction(needed),
+            rising=True, what="BAU's daily share of the tickets handled", unit="points",
+        )  # fmt: skip
+    return result
+
+
+def _no_rescue(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    days = _window(c)
+    allowed = int(_threshold(c))
+    first = ctx.today - timedelta(days=days - 1)
+    moves = rescues(ctx.programme, first, ctx.today, at=ctx.at)
+    moves = [move for move in moves if move.at <= ctx.at]
+    test = (
+        f"Tickets whose handling moved from a BAU person to a project-team person (an assignment to a project-team "
+        f"member while the ticket's previous assignee was a BAU member) in the last {days} days ({first:%d %b} to "
+        f"today) must be at most {allowed}."
+    )
+    threshold = f"≤ {allowed} in {days} days"
+    items = []
+    for move in moves:
+        when = timezone.localtime(move.at, ctx.tz)
+        items.append(
+            {
+                "reference": move.reference,
+                "at": move.at.isoformat(),
+                "from": move.from_username,
+                "to": move.to_username,
+                "url": _url("tickets:detail", [ctx.programme.slug, move.reference]),
+                "text": f"{move.reference}, {when:%d %b %H:%M}: from {move.from_name} (BAU) to {move.to_name} "
+                f"(project team)",
+            }
+        )
+    tickets = len({move.ticket_id for move in moves})
     result = Result(
         c,
-        PASS if days >= needed else FAIL,
-        float(days),
-        f"{days} days (since {timezone.localtime(first, ctx.tz):%d %b %Y})",
+        PASS if tickets <= allowed else FAIL,
+        float(tickets),
+        f"{tickets} ticket{'s' if tickets != 1 else ''} rescued by the project team",
         threshold,
         test,
-        evidence_url=evidence,
-        evidence_label="BAU share chart",
+        evidence_url=_tickets_url(ctx.programme, status="any", sort="-reported"),
+        evidence_label="Tickets",
+        evidence_items=items,
     )
     if result.status == FAIL:
-        result.forecast = (first + timedelta(days=int(math.ceil(needed)))).astimezone(ctx.tz).date()
-        result.forecast_note = "as the days pass"
+        # If no rescue happens any more, the window slides past the rescue that keeps it over the limit.
+        keeps = sorted({timezone.localtime(m.at, ctx.tz).date() for m in moves})[-(allowed + 1)]
+        result.forecast = keeps + timedelta(days=days)
+        result.forecast_note = "if the project team rescues no more tickets"
     return result
 
 
@@ -868,7 +1286,54 @@ EVALUATORS: dict[str, Callable[[ExitCriterion, EvaluationContext], Result]] = {
     CriterionKind.MONTH_END_CLOSE: _month_end_close,
     CriterionKind.HANDOVER_PACK: _handover_pack,
     CriterionKind.SLA_COMPLIANCE: _sla_compliance,
+    CriterionKind.BAU_RAN_QUEUE: _bau_ran_queue,
+    CriterionKind.NO_RESCUE: _no_rescue,
     CriterionKind.ATTESTATION: _attestation,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Forecasts from the trend of a figure's daily values (each figure's own definition over one day)
+
+
+def _exception_rate_trend(result: Result, ctx: EvaluationContext) -> None:
+    if result.status != FAIL:
+        return
+    days = ctx.backlog_days
+    values = [ctx.trend_day_figures[day]["exception_rate"] for day in days]
+    _trend_forecast(
+        result, ctx, days, values, Fraction(_threshold(result.criterion)), rising=False,
+        what="the daily exception rate", unit="points",
+    )  # fmt: skip
+
+
+def _bau_share_trend(result: Result, ctx: EvaluationContext) -> None:
+    if result.status != FAIL:
+        return
+    days = ctx.backlog_days
+    values = [ctx.trend_day_figures[day]["bau_share"] for day in days]
+    _trend_forecast(
+        result, ctx, days, values, Fraction(_threshold(result.criterion)), rising=True,
+        what="the daily BAU share", unit="points",
+    )  # fmt: skip
+
+
+def _sla_compliance_trend(result: Result, ctx: EvaluationContext) -> None:
+    if result.status != FAIL:
+        return
+    days = ctx.backlog_days
+    values = [ctx.trend_day_figures[day]["sla_compliance"] for day in days]
+    _trend_forecast(
+        result, ctx, days, values, Fraction(_threshold(result.criterion)), rising=True,
+        what="the daily resolution SLA compliance", unit="points",
+    )  # fmt: skip
+
+
+# Criteria whose daily figure has a trend to extrapolate; the others' forecasts say why not.
+TRENDS: dict[str, Callable[[Result, EvaluationContext], None]] = {
+    CriterionKind.EXCEPTION_RATE: _exception_rate_trend,
+    CriterionKind.BAU_SHARE: _bau_share_trend,
+    CriterionKind.SLA_COMPLIANCE: _sla_compliance_trend,
 }
 
 
@@ -880,10 +1345,37 @@ def criterion_evaluate(criterion: ExitCriterion, *, context: EvaluationContext) 
 def gate_evaluate(*, programme: Programme, at: datetime | None = None, criteria=None) -> Gate:
     """Every exit criterion of the programme measured at `at` (now by default)."""
     at = at or timezone.now()
-    context = EvaluationContext(programme, at)
     if criteria is None:
         criteria = list(ExitCriterion.objects.of(programme).with_latest_attestation())
+    context = EvaluationContext(programme, at, criteria)
     windows = [_window(c) for c in criteria if c.kind in USES_WINDOW]
     context.telemetry_span = max([31, *[w + 1 for w in windows]])
     results = [criterion_evaluate(criterion, context=context) for criterion in criteria]
+    if any(c.kind in TRENDS for c in criteria):
+        # Read whether or not a criterion fails, so the gate costs the same queries whatever the data.
+        context.trend_day_figures  # noqa: B018
+    for result in results:
+        trend = TRENDS.get(result.criterion.kind)
+        if trend is not None:
+            trend(result, context)
     return Gate(programme, at, results, context)
+
+
+def gate_status_figures(*, programme: Programme, at: datetime) -> dict:
+    """The exit gate's forecast for the status reports (JSON-ready), with the criteria forecast to
+    pass only after the planned exit date."""
+    gate = gate_evaluate(programme=programme, at=at)
+    forecast, note = gate.forecast
+    return {
+        "exit_gate": {
+            "green": gate.green,
+            "forecast_green_on": forecast.isoformat() if forecast else None,
+            "forecast_note": note,
+            "planned_exit_date": programme.planned_exit_date.isoformat(),
+            "forecast_after_planned_exit": gate.forecast_after_planned_exit,
+            "late": [
+                {"title": r.criterion.title, "forecast": r.forecast.isoformat(), "note": r.forecast_note}
+                for r in gate.late_criteria
+            ],
+        }
+    }

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 
-from handover.models import PHASE_ORDER, KtPhase, PhaseKind, SignOff
+from handover.models import PHASE_ORDER, CriterionKind, ExitCriterion, KtPhase, PhaseKind, SignOff
 from hypercare.aggregates import cached_aggregate
 from hypercare.models import Programme
 from hypercare.roles import SIGNATORIES, Role, Team
@@ -164,3 +165,64 @@ def signatory_states(programme: Programme, sign_offs: list[SignOff]) -> list[Sig
 
 def phase_label(value: str | None) -> str:
     return PhaseKind(value).label if value in PhaseKind.values else "—"
+
+
+# ---------------------------------------------------------------------------------------------
+# The knowledge-transfer phase the data shows
+
+
+# The exit criteria that measure who runs the queue, and so which phase the data shows.
+HANDLING_KINDS = (CriterionKind.BAU_COMANAGED, CriterionKind.BAU_RAN_QUEUE)
+
+
+@dataclass
+class MeasuredPhase:
+    """The knowledge-transfer phase the handling data shows, and why."""
+
+    phase: str
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return PhaseKind(self.phase).label
+
+
+def measured_phase(results) -> MeasuredPhase | None:
+    """The phase the gate's BAU handling criteria show: BAU leads once BAU handled its share of the
+    tickets handled (the "BAU ran the queue" criterion's threshold), co-managed once every working day
+    of the co-management window was, otherwise the project team leads. None without those criteria."""
+    by_kind = {r.criterion.kind: r for r in results if r.criterion.kind in HANDLING_KINDS}
+    ran = by_kind.get(CriterionKind.BAU_RAN_QUEUE)
+    comanaged = by_kind.get(CriterionKind.BAU_COMANAGED)
+    if ran is None and comanaged is None:
+        return None
+    if ran is not None and ran.facts.get("share_met"):
+        ready = " and met the SLA targets: ready to hand over" if ran.status == "pass" else ""
+        return MeasuredPhase(
+            PhaseKind.BAU_LEADS, f"{ran.value_display} (last {ran.criterion.window_days} days){ready}."
+        )
+    if comanaged is not None and comanaged.status == "pass":
+        return MeasuredPhase(PhaseKind.CO_MANAGED, f"{comanaged.value_display}.")
+    reasons = [r.value_display for r in (comanaged, ran) if r is not None]
+    return MeasuredPhase(PhaseKind.PROJECT_LEADS, "; ".join(reasons) + ".")
+
+
+def kt_measured_phase(programme: Programme, *, at: datetime | None = None) -> MeasuredPhase | None:
+    """`measured_phase` for the programme now: its handling criteria (the kinds' defaults where the
+    leads removed one) evaluated on their own."""
+    from handover.criteria import DEFAULT_CRITERIA, gate_evaluate
+
+    criteria = list(ExitCriterion.objects.of(programme).filter(kind__in=HANDLING_KINDS))
+    present = {c.kind for c in criteria}
+    for kind, title, threshold, window, _ in DEFAULT_CRITERIA:
+        if kind in HANDLING_KINDS and kind not in present:
+            criteria.append(
+                ExitCriterion(
+                    programme=programme,
+                    kind=kind,
+                    title=title,
+                    threshold=Decimal(threshold) if threshold is not None else None,
+                    window_days=window,
+                )
+            )
+    return measured_phase(gate_evaluate(programme=programme, at=at, criteria=criteria).results)

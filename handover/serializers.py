@@ -28,9 +28,27 @@ class CriterionResultSerializer(serializers.Serializer):
     )
     threshold_display = serializers.CharField()
     window_days = serializers.IntegerField(allow_null=True)
+    share_threshold = serializers.CharField(
+        allow_null=True,
+        help_text="Co-management: the share (percent) of each working day's handled tickets BAU must have "
+        "handled; null for other kinds, or for the default (25).",
+    )
     test = serializers.CharField(help_text="The exact rule the value is tested against.")
     detail = serializers.CharField(allow_blank=True)
     evidence_url = serializers.CharField(allow_blank=True)
+    evidence_items = serializers.ListField(
+        child=serializers.DictField(),
+        help_text='What the measurement found, item by item, each with a "text": the working days that were '
+        "not co-managed (date, handled, bau), the rescues (reference, at, from, to, url), the days a trend "
+        "was fitted to.",
+    )
+    forecast = serializers.DateField(
+        allow_null=True,
+        help_text="When a criterion that does not pass is expected to pass, if there is a date.",
+    )
+    forecast_note = serializers.CharField(
+        allow_blank=True, help_text="How the forecast was made, or why there is none."
+    )
     attestation = AttestationSnapshotSerializer(allow_null=True)
 
 
@@ -50,7 +68,18 @@ class ExitGateSerializer(serializers.Serializer):
     green = serializers.BooleanField(help_text="True only when every criterion passes.")
     forecast_green_on = serializers.DateField(allow_null=True)
     forecast_note = serializers.CharField()
-    kt_phase = serializers.CharField(allow_null=True)
+    planned_exit_date = serializers.DateField()
+    forecast_after_planned_exit = serializers.BooleanField(
+        help_text="True when the gate is forecast to turn green only after the planned exit date."
+    )
+    kt_phase = serializers.CharField(
+        allow_null=True, help_text="The knowledge-transfer phase planned for today."
+    )
+    kt_phase_measured = serializers.CharField(
+        allow_null=True,
+        help_text="The phase the handling data shows (project_leads, co_managed or bau_leads); null without "
+        "the BAU handling criteria.",
+    )
     days_in_hypercare = serializers.IntegerField()
     days_planned = serializers.IntegerField()
     pack = PackProgressSerializer()

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from handover.criteria import DEFAULT_CRITERIA, USES_THRESHOLD, USES_WINDOW, gate_evaluate
+from handover.criteria import DEFAULT_CRITERIA, USES_SHARE, USES_THRESHOLD, USES_WINDOW, gate_evaluate
 from handover.models import (
     Attestation,
     AttestationOutcome,
@@ -155,6 +155,20 @@ def _parse_threshold(value) -> Decimal | None:
     return number
 
 
+def _parse_share(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValidationError({"share_threshold": "Enter a percentage."}) from None
+    if not number.is_finite() or not 0 <= number <= 100:
+        raise ValidationError({"share_threshold": "Enter a percentage between 0 and 100."})
+    if number.as_tuple().exponent < -4:
+        raise ValidationError({"share_threshold": "Use at most 4 decimal places."})
+    return number
+
+
 def _parse_window(value) -> int | None:
     if value is None or value == "":
         return None
@@ -176,6 +190,7 @@ def criterion_add(
     description: str = "",
     threshold=None,
     window_days=None,
+    share_threshold=None,
 ) -> ExitCriterion:
     """Add an exit criterion (leads). A kind's defaults fill what is not given."""
     _require(can_edit_criteria(access), access, "Only the programme's leads can change the exit criteria.")
@@ -192,6 +207,7 @@ def criterion_add(
     parsed_window = _parse_window(window_days)
     if parsed_window is None and kind in USES_WINDOW:
         parsed_window = default_window
+    parsed_share = _parse_share(share_threshold) if kind in USES_SHARE else None
     position = (ExitCriterion.objects.of(access.programme).aggregate(m=Max("position"))["m"] or 0) + 1
     criterion = ExitCriterion.objects.create(
         programme=access.programme,
@@ -200,6 +216,7 @@ def criterion_add(
         description=description.strip() or default_why,
         threshold=parsed_threshold,
         window_days=parsed_window,
+        share_threshold=parsed_share,
         position=position,
     )
     audit(
@@ -212,7 +229,7 @@ def criterion_add(
     return criterion
 
 
-CRITERION_FIELDS = ("title", "description", "threshold", "window_days")
+CRITERION_FIELDS = ("title", "description", "threshold", "window_days", "share_threshold")
 
 
 @transaction.atomic
@@ -239,6 +256,10 @@ def criterion_update(*, access: ProgrammeAccess, criterion: ExitCriterion, **cha
         criterion.window_days = _parse_window(changes["window_days"])
         if criterion.window_days is None and criterion.kind in USES_WINDOW - {CriterionKind.SLA_COMPLIANCE}:
             raise ValidationError({"window_days": "This criterion needs a window."})
+    if "share_threshold" in changes:
+        if criterion.kind not in USES_SHARE:
+            raise ValidationError({"share_threshold": "This criterion has no second threshold."})
+        criterion.share_threshold = _parse_share(changes["share_threshold"])
     criterion.save()
     audit(
         "exit_criterion.changed",

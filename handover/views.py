@@ -32,7 +32,15 @@ from handover.forms import (
     SignOffForm,
 )
 from handover.models import Attestation, ExitCriterion, HandoverItem, KtPhase, Runbook, SignOff
-from handover.selectors import hypercare_clock, kt_rows, runbook_candidates, signatory_states
+from handover.selectors import (
+    current_phase,
+    hypercare_clock,
+    kt_measured_phase,
+    kt_rows,
+    measured_phase,
+    runbook_candidates,
+    signatory_states,
+)
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.models import ProgrammeStatus
 from hypercare.views import apply_errors, require_lead
@@ -86,6 +94,7 @@ def exit_gate(request: HttpRequest, slug: str) -> HttpResponse:
         gate=gate,
         pack=gate.context.pack,
         kt=kt_rows(programme, today=today),
+        measured_phase=measured_phase(gate.results),
         clock=hypercare_clock(programme, today=today),
         signatories=signatory_states(programme, sign_offs),
         burn_rate=_burn_rate(gate),
@@ -513,7 +522,13 @@ def knowledge_transfer(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "handover/kt.html",
-        _base(access, rows=kt_rows(programme, today=today), form=form),
+        _base(
+            access,
+            rows=kt_rows(programme, today=today),
+            measured=kt_measured_phase(programme),
+            planned=current_phase(programme, today=today),
+            form=form,
+        ),
         status=400 if form.errors else 200,
     )
 

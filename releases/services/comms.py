@@ -28,6 +28,7 @@ from releases.models import (
     StatusReport,
 )
 from releases.services.patches import release_settings_for
+from releases.signals import status_figures_collect
 from tickets.models import KnownIssue
 
 logger = logging.getLogger(__name__)
@@ -142,7 +143,10 @@ def status_figures(*, programme: Programme, kind: str = ReportKind.DAILY, at: da
     pending_changes = ProductionChange.objects.filter(
         programme=programme, status=ChangeStatus.AWAITING_APPROVAL
     ).count()
-    return {
+    extra: dict = {}
+    for _, figures in status_figures_collect.send(sender=Programme, programme=programme, kind=kind, at=at):
+        extra |= figures or {}
+    return extra | {
         "kind": str(kind),
         "date": today.isoformat(),
         "period_days": PERIOD_DAYS[kind],
