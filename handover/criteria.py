@@ -21,7 +21,7 @@ from functools import cached_property
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Case, CharField, Count, Max, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import TruncDate
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -39,12 +39,21 @@ from hypercare.models import BusinessCalendar, Programme
 from hypercare.roles import Team
 from hypercare.vocabulary import OPEN_STATUSES, Severity
 from metrics.handling import Handling, HandlingDay, handling_by_day, rescues
+from metrics.kpis import KPI_BY_GATE_CRITERION, threshold_for
+from metrics.models import KpiThreshold
 from metrics.selectors import (
+    DEFAULT_DAYS,
     Compliance,
     Share,
+    TelemetryDays,
     Window,
+    bau_share,
     bau_share_counts,
+    count_text,
     exception_rate,
+    governor_limit_alerts,
+    integration_success,
+    lock_contentions,
     resolution_sla_compliance,
     sla_compliance_counts,
     telemetry_days,
@@ -54,7 +63,9 @@ from tickets.models import Ticket
 
 PASS, FAIL, NOT_MEASURABLE = CriterionStatus.PASS, CriterionStatus.FAIL, CriterionStatus.NOT_MEASURABLE
 
-# (kind, title, threshold, window_days, why): the defaults every new programme starts with.
+# (kind, title, threshold, window_days, why): the defaults every new programme starts with. The
+# criteria that judge a scorecard figure have no threshold of their own: they read the KPI's green
+# boundary (`KPI_BY_GATE_CRITERION`), and their window is the scorecard's.
 DEFAULT_CRITERIA: list[tuple[str, str, str | None, int | None, str]] = [
     (CriterionKind.OPEN_SEV12, "Zero open Sev1 and Sev2 tickets", "0", None,
      "No critical or high-impact defect may still be open at exit. Leads may agree a stricter or looser variant: zero Sev1 and a cap on open Sev2."),
@@ -62,25 +73,25 @@ DEFAULT_CRITERIA: list[tuple[str, str, str | None, int | None, str]] = [
      "The flow of serious defects has stopped: three days without a new Sev1 or Sev2."),
     (CriterionKind.VOLUME_TREND, "Ticket volume stable or falling over 10 working days", "0", 10,
      "Demand on the desk has settled: ticket volume flat or falling over ten consecutive working days."),
-    (CriterionKind.EXCEPTION_RATE, "Exception rate below 0.1% of transactions", "0.1", 7,
+    (CriterionKind.EXCEPTION_RATE, "Exception rate below 0.1% of transactions", None, DEFAULT_DAYS,
      "The platform runs cleanly: exceptions stay under 0.1% of transaction volume."),
-    (CriterionKind.INTEGRATION_SUCCESS, "Integration success above 99.5%", "99.5", 7,
+    (CriterionKind.INTEGRATION_SUCCESS, "Integration success above 99.5%", None, DEFAULT_DAYS,
      "Integrations are dependable: more than 99.5% of integration calls succeed."),
-    (CriterionKind.GOVERNOR_LIMIT_ALERTS, "Zero governor-limit alerts", "0", 7,
+    (CriterionKind.GOVERNOR_LIMIT_ALERTS, "Zero governor-limit alerts", None, DEFAULT_DAYS,
      "No platform limit is being hit: zero governor-limit alerts."),
-    (CriterionKind.LOCK_CONTENTIONS, "Zero lock contentions", "0", 7,
+    (CriterionKind.LOCK_CONTENTIONS, "Zero lock contentions", None, DEFAULT_DAYS,
      "Data volumes and jobs do not collide: zero database lock contentions."),
     (CriterionKind.BAU_COMANAGED, "BAU has co-managed the queue for 14 days", "14", None,
      "The support organisation that stays has worked the live queue alongside the project team for at least two weeks: "
      "on every working day, BAU staff handled at least a quarter of the tickets handled."),
-    (CriterionKind.BAU_SHARE, "BAU handles at least 80% of incoming volume", "80", 7,
+    (CriterionKind.BAU_SHARE, "BAU handles at least 80% of incoming volume", None, DEFAULT_DAYS,
      "The BAU support team already carries the load: at least 80% of incoming tickets."),
     (CriterionKind.MONTH_END_CLOSE, "First month-end close happened in hypercare and was clean", None, None,
      "Month-end close is the first full-load test of the platform: hypercare must cover it, and it must go cleanly."),
     (CriterionKind.HANDOVER_PACK, "Handover pack complete", None, None,
      "Every document of the operational handover pack has been accepted by the BAU owner."),
-    (CriterionKind.SLA_COMPLIANCE, "SLA compliance at or above 95%", "95", None,
-     "Tickets were answered and resolved within their SLA targets; the threshold is the leads' choice."),
+    (CriterionKind.SLA_COMPLIANCE, "SLA compliance at or above 95%", None, DEFAULT_DAYS,
+     "Tickets were resolved within their SLA targets; the threshold is the leads' choice."),
     (CriterionKind.BAU_RAN_QUEUE, "BAU ran the queue for 14 days, meeting the SLA targets", "80", 14,
      "The last phase of knowledge transfer, measured: BAU handled at least 80% of the tickets handled for two weeks, "
      "and BAU's own tickets met the SLA compliance threshold."),
@@ -89,9 +100,6 @@ DEFAULT_CRITERIA: list[tuple[str, str, str | None, int | None, str]] = [
 ]  # fmt: skip
 # The second boundary (`share_threshold`, percent) of the kinds that have one.
 DEFAULT_SHARES: dict[str, str] = {CriterionKind.BAU_COMANAGED: "25"}
-
-# Kinds that use a threshold and/or a window, and the units their values are in.
-
 
 # Kinds that use a threshold and/or a window, and the units their values are in.
 USES_THRESHOLD = frozenset(
@@ -128,14 +136,6 @@ DEFAULT_WINDOWS = {kind: window for kind, _, _, window, _ in DEFAULT_CRITERIA}
 DEFAULT_THRESHOLDS = {kind: threshold for kind, _, threshold, _, _ in DEFAULT_CRITERIA}
 # Working days of history the trend forecasts are fitted to (least squares).
 BURN_DOWN_WORKING_DAYS = 10
-TELEMETRY_SLUGS = (
-    "exceptions",
-    "transactions",
-    "integration_success",
-    "integration_failure",
-    "governor_limit_alerts",
-    "lock_contentions",
-)
 
 
 @dataclass
@@ -158,6 +158,10 @@ class Result:
     evidence_items: list[dict] = field(default_factory=list)
     # Parts of the measurement other reads reuse (the knowledge-transfer phase), not shown as such.
     facts: dict = field(default_factory=dict)
+    # The days a figure criterion measured (the scorecard's window for the same figure).
+    window: Window | None = None
+    # The threshold in force (a figure criterion's is the scorecard KPI's green boundary).
+    threshold: Decimal | None = None
 
     @property
     def passed(self) -> bool:
@@ -177,9 +181,10 @@ class Result:
             "status": self.status,
             "value": self.value,
             "value_display": self.value_display,
-            "threshold": None if self.criterion.threshold is None else str(self.criterion.threshold),
+            "threshold": None if self.threshold is None else f"{self.threshold:.4f}",
             "threshold_display": self.threshold_display,
             "window_days": self.criterion.window_days,
+            "window": None if self.window is None else self.window.as_dict(),
             "share_threshold": None
             if self.criterion.share_threshold is None
             else str(self.criterion.share_threshold),
@@ -408,9 +413,7 @@ class EvaluationContext:
             return {}
         windows = {day: Window.day(self.programme, day, at=self.at) for day in days}
         span = Window.between(self.programme, days[0], days[-1], at=self.at)
-        # The telemetry criteria's read covers these days (it spans a month or more ending yesterday).
-        covered = days[0] >= self.today - timedelta(days=self.telemetry_span)
-        lines = self._telemetry_lines if covered else telemetry_days(self.programme, span)
+        lines = self.telemetry(span)
         counts = {}
         for index, window in enumerate(windows.values()):
             counts |= bau_share_counts(window, prefix=f"d{index}_")
@@ -529,36 +532,27 @@ class EvaluationContext:
         counts = {row["day"]: row["n"] for row in rows}
         return [counts.get(first + timedelta(days=i), 0) for i in range((last - first).days + 1)]
 
-    def telemetry(self, window: int) -> tuple[date, date, dict[str, dict[date, float]]]:
-        """Daily totals of the standard telemetry series over the `window` complete days ending yesterday."""
-        last = self.today - timedelta(days=1)
-        first = max(self.today - timedelta(days=window), self.programme.go_live_date)
-        lines = self._telemetry_lines
-        return (
-            first,
-            last,
-            {
-                slug: {day: value for day, value in days.items() if first <= day <= last}
-                for slug, days in lines.items()
-            },
-        )
+    def window(self, days: int) -> Window:
+        """The `days` local days ending today: a figure criterion's window, the scorecard's too."""
+        return Window.ending(self.programme, days=days, at=self.at)
 
-    # Days of telemetry read at once; gate_evaluate widens it to the widest criterion window.
+    def telemetry(self, window: Window) -> TelemetryDays:
+        """Daily telemetry totals covering `window`: one read serves every window within the span."""
+        if window.first >= self.today - timedelta(days=self.telemetry_span - 1) and window.last <= self.today:
+            return self._telemetry_lines
+        return telemetry_days(self.programme, window)
+
+    # Days of telemetry read at once, ending today; gate_evaluate widens it to the widest criterion window.
     telemetry_span = 31
 
     @cached_property
-    def _telemetry_lines(self) -> dict[str, dict[date, float]]:
-        # One read covers every telemetry criterion: the widest window any of them uses.
-        last = self.today - timedelta(days=1)
-        first = self.today - timedelta(days=self.telemetry_span)
-        return cached_aggregate(
-            "gate-telemetry",
-            self.programme.pk,
-            first,
-            last,
-            at=self.at,
-            compute=lambda: telemetry_totals(self.programme, TELEMETRY_SLUGS, first, last),
-        )
+    def _telemetry_lines(self) -> TelemetryDays:
+        return telemetry_days(self.programme, self.window(self.telemetry_span))
+
+    @cached_property
+    def kpi_overrides(self) -> dict:
+        """The programme's own scorecard thresholds: the figure criteria read their green boundary."""
+        return kpi_overrides(self.programme)
 
     @cached_property
     def pack(self) -> dict:
@@ -573,72 +567,51 @@ class EvaluationContext:
         return figures
 
 
-def telemetry_totals(programme, slugs, first: date, last: date) -> dict[str, dict[date, float]]:
-    """Daily totals per series slug over [first, last], through the metrics app's roll-up."""
-    from metrics.models import MetricSeries
-
-    series = list(MetricSeries.objects.filter(programme=programme, slug__in=list(slugs)))
-    if not series:
-        return {}
-    try:
-        from metrics.telemetry import rollup
-    except ImportError:  # pragma: no cover - the metrics app provides it
-        rollup = None
-    if rollup is not None:
-        lines = rollup(series, first, last)
-        return {s.slug: lines.get((s.pk, ""), {}) for s in series}
-    from django.db.models import Sum
-
-    from metrics.models import DataPoint
-
-    rows = (
-        DataPoint.objects.filter(
-            series__in=series, date__gte=first, date__lte=last, business_unit="", geography="", object=""
-        )
-        .values("series__slug", "date")
-        .annotate(total=Sum("value"))
-    )
-    out: dict[str, dict[date, float]] = {s.slug: {} for s in series}
-    for row in rows:
-        out[row["series__slug"]][row["date"]] = row["total"]
-    return out
-
-
-def sla_figures(programme, *, start: datetime | None, end: datetime) -> dict[str, int]:
-    """Met / breached / open tickets (all severities) whose SLA clock started in [start, end), judged at `end`.
-
-    The triage app's `sla_compliance` is the one definition (breached: a target missed or a due
-    instant passed on a running clock; met: done without a breach). Without it, the ticket's own
-    breach flags are counted the same way.
-    """
-    try:
-        from triage.services import sla_compliance
-    except ImportError:  # pragma: no cover - the triage app provides it
-        sla_compliance = None
-    if sla_compliance is not None:
-        overall = sla_compliance(programme, start=start, end=end, at=end)["overall"]
-        return {key: int(overall.get(key) or 0) for key in ("met", "breached", "open")}
-    tickets = Ticket.objects.filter(programme=programme, reported_at__lte=end)
-    if start is not None:
-        tickets = tickets.filter(reported_at__gte=start)
-    breached = Q(response_breached=True) | Q(resolution_breached=True)
-    done = Q(resolved_at__isnull=False) | Q(closed_at__isnull=False)
-    return tickets.aggregate(
-        met=Count("pk", filter=done & ~breached),
-        breached=Count("pk", filter=breached),
-        open=Count("pk", filter=~done & ~breached),
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # One evaluator per kind
 
 
-def _threshold(criterion: ExitCriterion) -> Decimal:
+def kpi_overrides(programme) -> dict:
+    return {row.kpi: row for row in KpiThreshold.objects.filter(programme=programme)}
+
+
+def with_kpi_green(criteria):
+    """Criteria annotated with the programme's own green boundary (`kpi_green`, None for the default)
+    of the scorecard KPI whose figure they judge: the gate reads its thresholds in its criteria query."""
+    kpi = Case(
+        *(When(kind=kind, then=Value(definition.slug)) for kind, definition in KPI_BY_GATE_CRITERION.items()),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    green = KpiThreshold.objects.filter(programme=OuterRef("programme"), kpi=OuterRef("gate_kpi"))
+    return criteria.annotate(gate_kpi=kpi, kpi_green=Subquery(green.values("green")[:1]))
+
+
+def _threshold(criterion: ExitCriterion, ctx: EvaluationContext | None = None) -> Decimal:
+    """The criterion's threshold. A criterion judging a scorecard figure reads the KPI's green boundary
+    (metrics.kpis, or the programme's override): one home, so both screens judge alike."""
+    kpi = KPI_BY_GATE_CRITERION.get(criterion.kind)
+    if kpi is not None:
+        if hasattr(criterion, "kpi_green"):
+            green = kpi.threshold.green if criterion.kpi_green is None else criterion.kpi_green
+            return Decimal(str(green))
+        overrides = ctx.kpi_overrides if ctx is not None else kpi_overrides(criterion.programme_id)
+        return Decimal(str(threshold_for(kpi, overrides).green))
     if criterion.threshold is not None:
         return Decimal(criterion.threshold)
     default = DEFAULT_THRESHOLDS.get(criterion.kind)
     return Decimal(default or "0")
+
+
+def criterion_threshold(criterion: ExitCriterion) -> Decimal:
+    """The threshold in force for a criterion: its own, or the scorecard KPI's green boundary."""
+    return _threshold(criterion)
+
+
+def criterion_thresholds(programme: Programme, criteria: list[ExitCriterion]) -> dict[int, Decimal]:
+    """The threshold in force of each criterion that uses one (one query, for the scorecard's)."""
+    context = EvaluationContext(programme, timezone.now(), criteria)
+    return {c.pk: _threshold(c, context) for c in criteria if c.kind in USES_THRESHOLD}
 
 
 def _window(criterion: ExitCriterion) -> int:
@@ -808,106 +781,108 @@ def _volume_trend(c: ExitCriterion, ctx: EvaluationContext) -> Result:
 # exactly, with the KPI's green boundary.
 
 
-def _telemetry_window(c: ExitCriterion, ctx: EvaluationContext):
-    days = _window(c)
-    first, last, lines = ctx.telemetry(days)
-    return days, first, last, lines
-
-
-def _sum(lines: dict, slug: str) -> float | None:
-    days = lines.get(slug) or {}
-    return sum(days.values()) if days else None
+def _figure_window(c: ExitCriterion, ctx: EvaluationContext) -> Window:
+    return ctx.window(_window(c))
 
 
 def _exception_rate(c: ExitCriterion, ctx: EvaluationContext) -> Result:
-    days, first, last, lines = _telemetry_window(c, ctx)
-    limit = _threshold(c)
-    exceptions, transactions = _sum(lines, "exceptions"), _sum(lines, "transactions")
+    window = _figure_window(c, ctx)
+    limit = _threshold(c, ctx)
+    rate = exception_rate(ctx.programme, window, lines=ctx.telemetry(window))
     test = (
-        f"Sum of the daily 'exceptions' totals divided by the sum of the daily 'transactions' totals "
-        f"over the {days} complete days ending yesterday, as a percentage, must be below {_number(limit, 3)}%."
+        f"Over the {window.label} (programme-local days, today so far included), the sum of the daily "
+        f"'exceptions' totals divided by the sum of the daily 'transactions' totals, counting only the days "
+        f"that have both, as a percentage, must be below {_number(limit, 3)}% (the scorecard's green boundary)."
     )
     threshold = f"< {_number(limit, 3)}% of transactions"
     evidence = _chart_url(ctx.programme, "exception_rate")
-    if exceptions is None or not transactions:
+    if rate.exact is None:
         return Result(
-            c, NOT_MEASURABLE, None, "no exception or transaction data in the window", threshold, test,
-            evidence_url=evidence, evidence_label="Exceptions chart", forecast_note="no telemetry yet",
+            c, NOT_MEASURABLE, None, "no day with both exceptions and transactions in the window", threshold,
+            test, evidence_url=evidence, evidence_label="Exceptions chart", forecast_note="no telemetry yet",
+            window=window,
         )  # fmt: skip
-    rate = Fraction(exceptions) / Fraction(transactions) * 100
     return Result(
         c,
-        PASS if rate < Fraction(limit) else FAIL,
-        float(rate),
-        f"{float(rate):.3f}% ({_number(exceptions, 0)} of {_number(transactions, 0)})",
+        PASS if rate.exact < Fraction(limit) else FAIL,
+        rate.percent,
+        f"{rate.text} ({count_text(rate.part)} of {count_text(rate.whole)} transactions)",
         threshold,
         test,
         evidence_url=evidence,
         evidence_label="Exceptions chart",
         forecast_note="telemetry has no trend to extrapolate",
+        window=window,
     )
 
 
 def _integration_success(c: ExitCriterion, ctx: EvaluationContext) -> Result:
-    days, first, last, lines = _telemetry_window(c, ctx)
-    limit = _threshold(c)
-    ok, failed = _sum(lines, "integration_success"), _sum(lines, "integration_failure")
+    window = _figure_window(c, ctx)
+    limit = _threshold(c, ctx)
+    rate = integration_success(ctx.programme, window, lines=ctx.telemetry(window))
     test = (
-        f"Succeeded integration calls divided by succeeded plus failed calls over the {days} complete days "
-        f"ending yesterday, as a percentage, must be above {_number(limit, 3)}%."
+        f"Over the {window.label} (programme-local days, today so far included), succeeded integration calls "
+        f"divided by succeeded plus failed calls, as a percentage, must be above {_number(limit, 3)}% (the "
+        "scorecard's green boundary)."
     )
     threshold = f"> {_number(limit, 3)}%"
     evidence = _chart_url(ctx.programme, "integration_success_rate")
-    if ok is None or failed is None or not (ok + failed):
+    if rate.exact is None:
         return Result(
             c, NOT_MEASURABLE, None, "no integration data in the window", threshold, test,
             evidence_url=evidence, evidence_label="Integration chart", forecast_note="no telemetry yet",
+            window=window,
         )  # fmt: skip
-    rate = Fraction(ok) / (Fraction(ok) + Fraction(failed)) * 100
     return Result(
         c,
-        PASS if rate > Fraction(limit) else FAIL,
-        float(rate),
-        f"{float(rate):.3f}% ({_number(ok, 0)} ok, {_number(failed, 0)} failed)",
+        PASS if rate.exact > Fraction(limit) else FAIL,
+        rate.percent,
+        f"{rate.text} ({count_text(rate.part)} ok, {count_text(rate.whole - rate.part)} failed)",
         threshold,
         test,
         evidence_url=evidence,
         evidence_label="Integration chart",
         forecast_note="telemetry has no trend to extrapolate",
+        window=window,
     )
 
 
 def _zero_count(slug: str, label: str) -> Callable[[ExitCriterion, EvaluationContext], Result]:
+    selector = {"governor_limit_alerts": governor_limit_alerts, "lock_contentions": lock_contentions}[slug]
+
     def evaluate(c: ExitCriterion, ctx: EvaluationContext) -> Result:
-        days, first, last, lines = _telemetry_window(c, ctx)
-        allowed = _threshold(c)
-        total = _sum(lines, slug)
+        window = _figure_window(c, ctx)
+        allowed = _threshold(c, ctx)
+        lines = ctx.telemetry(window)
+        total = selector(ctx.programme, window, lines=lines)
         test = (
-            f"Sum of the daily '{slug}' totals over the {days} complete days ending yesterday "
-            f"must be at most {_number(allowed, 0)}."
+            f"The sum of the daily '{slug}' totals over the {window.label} (programme-local days, today so far "
+            f"included) must be at most {_number(allowed, 0)} (the scorecard's green boundary)."
         )
-        threshold = f"≤ {_number(allowed, 0)} in {days} days"
+        threshold = f"≤ {_number(allowed, 0)} in {window.days} days"
         evidence = _chart_url(ctx.programme, slug)
-        if total is None:
+        if total.exact is None:
             return Result(
                 c, NOT_MEASURABLE, None, f"no {label} data in the window", threshold, test,
                 evidence_url=evidence, evidence_label=f"{label.capitalize()} chart", forecast_note="no telemetry yet",
+                window=window,
             )  # fmt: skip
-        passed = Fraction(total) <= Fraction(allowed)
+        passed = total.exact <= Fraction(allowed)
         result = Result(
             c,
             PASS if passed else FAIL,
-            float(total),
-            f"{_number(total, 0)} {label}",
+            float(total.value),
+            f"{total.text} {label}",
             threshold,
             test,
             evidence_url=evidence,
             evidence_label=f"{label.capitalize()} chart",
+            window=window,
         )
         if not passed:
             # If none come any more, the window slides past the last day that had some.
-            latest = max(day for day, value in lines[slug].items() if value)
-            result.forecast = latest + timedelta(days=days + 1)
+            latest = max(day for day, value in lines[slug].items() if value and day in window)
+            result.forecast = latest + timedelta(days=window.days)
             result.forecast_note = f"if no new {label} are raised"
         return result
 
@@ -929,8 +904,8 @@ def _threshold_of(kind: str, ctx: EvaluationContext) -> Decimal:
             ExitCriterion.objects.of(ctx.programme).filter(kind=kind).order_by("position", "pk").first()
         )
     if criterion is None:
-        return Decimal(DEFAULT_THRESHOLDS.get(kind) or "0")
-    return _threshold(criterion)
+        criterion = ExitCriterion(programme=ctx.programme, kind=kind)  # the kind's default threshold
+    return _threshold(criterion, ctx)
 
 
 def _day_label(day: date) -> str:
@@ -1120,40 +1095,33 @@ def _no_rescue(c: ExitCriterion, ctx: EvaluationContext) -> Result:
 
 
 def _bau_share(c: ExitCriterion, ctx: EvaluationContext) -> Result:
-    days = _window(c)
-    needed = _threshold(c)
-    since = ctx.at - timedelta(days=days)
-    figures = cached_aggregate(
-        "gate-bau-share",
-        ctx.programme.pk,
-        days,
-        at=ctx.at,
-        compute=lambda: ctx.tickets.filter(reported_at__gt=since).aggregate(
-            handled=Count("pk", filter=~Q(team="")), bau=Count("pk", filter=Q(team=Team.BAU))
-        ),
-    )
+    window = _figure_window(c, ctx)
+    needed = _threshold(c, ctx)
+    share = bau_share(ctx.programme, window)
     test = (
-        f"Of the tickets reported in the last {days} days that a team has picked up, the share whose handling "
-        f"team is BAU must be at least {_number(needed)}%."
+        f"Of the tickets reported over the {window.label} (programme-local days, today so far included) that "
+        f"reached the desk (all but those a champion resolved at Tier 1; unassigned ones count), the share whose "
+        f"handling team is BAU must be at least {_number(needed)}% (the scorecard's green boundary)."
     )
     threshold = f"≥ {_number(needed)}% of incoming"
     evidence = _chart_url(ctx.programme, "bau_share")
-    if not figures["handled"]:
+    if share.exact is None:
         return Result(
-            c, NOT_MEASURABLE, None, f"no ticket picked up in the last {days} days", threshold, test,
+            c, NOT_MEASURABLE, None, "no ticket reported in the window reached the desk", threshold, test,
             evidence_url=evidence, evidence_label="BAU share chart", forecast_note="no recent tickets",
+            window=window,
         )  # fmt: skip
-    share = Fraction(figures["bau"] * 100, figures["handled"])
     return Result(
         c,
-        PASS if share >= Fraction(needed) else FAIL,
-        float(share),
-        f"{float(share):.1f}% ({figures['bau']} of {figures['handled']})",
+        PASS if share.exact >= Fraction(needed) else FAIL,
+        share.percent,
+        f"{share.text} ({share.part} of {share.whole})",
         threshold,
         test,
         evidence_url=evidence,
         evidence_label="BAU share chart",
         forecast_note="the BAU share has no trend to extrapolate",
+        window=window,
     )
 
 
@@ -1228,39 +1196,33 @@ def _handover_pack(c: ExitCriterion, ctx: EvaluationContext) -> Result:
 
 
 def _sla_compliance(c: ExitCriterion, ctx: EvaluationContext) -> Result:
-    needed = _threshold(c)
-    start = ctx.at - timedelta(days=c.window_days) if c.window_days else None
-    figures = cached_aggregate(
-        "gate-sla",
-        ctx.programme.pk,
-        c.window_days,
-        at=ctx.at,
-        compute=lambda: sla_figures(ctx.programme, start=start, end=ctx.at),
-    )
-    judged = figures["met"] + figures["breached"]
-    scope = f"in the last {c.window_days} days" if c.window_days else "since go-live"
+    window = _figure_window(c, ctx)
+    needed = _threshold(c, ctx)
+    compliance = resolution_sla_compliance(ctx.programme, window)
     test = (
-        f"Of the tickets whose SLA clock started {scope} and whose SLA is decided (done without a breach, or "
-        f"a response or resolution target missed), the share met must be at least {_number(needed)}%."
+        f"Of the tickets with a resolution target that were resolved over the {window.label} (programme-local "
+        "days, today so far included), or are still open with their resolution due instant passed in it, the "
+        f"share resolved by their due instant must be at least {_number(needed)}% (the scorecard's green boundary)."
     )
     threshold = f"≥ {_number(needed)}% met"
     evidence = _chart_url(ctx.programme, "sla_resolution_compliance")
-    if not judged:
+    if compliance.exact is None:
         return Result(
-            c, NOT_MEASURABLE, None, "no ticket with a decided SLA yet", threshold, test,
+            c, NOT_MEASURABLE, None, "no resolution target met or missed in the window", threshold, test,
             evidence_url=evidence, evidence_label="SLA compliance chart", forecast_note="no decided SLA yet",
+            window=window,
         )  # fmt: skip
-    share = Fraction(figures["met"] * 100, judged)
     return Result(
         c,
-        PASS if share >= Fraction(needed) else FAIL,
-        float(share),
-        f"{float(share):.1f}% ({figures['met']} met, {figures['breached']} breached)",
+        PASS if compliance.exact >= Fraction(needed) else FAIL,
+        compliance.percent,
+        f"{compliance.text} ({compliance.met} met, {compliance.breached} breached)",
         threshold,
         test,
         evidence_url=evidence,
         evidence_label="SLA compliance chart",
         forecast_note="SLA compliance has no trend to extrapolate",
+        window=window,
     )
 
 
@@ -1302,7 +1264,7 @@ def _exception_rate_trend(result: Result, ctx: EvaluationContext) -> None:
     days = ctx.backlog_days
     values = [ctx.trend_day_figures[day]["exception_rate"] for day in days]
     _trend_forecast(
-        result, ctx, days, values, Fraction(_threshold(result.criterion)), rising=False,
+        result, ctx, days, values, Fraction(_threshold(result.criterion, ctx)), rising=False,
         what="the daily exception rate", unit="points",
     )  # fmt: skip
 
@@ -1313,7 +1275,7 @@ def _bau_share_trend(result: Result, ctx: EvaluationContext) -> None:
     days = ctx.backlog_days
     values = [ctx.trend_day_figures[day]["bau_share"] for day in days]
     _trend_forecast(
-        result, ctx, days, values, Fraction(_threshold(result.criterion)), rising=True,
+        result, ctx, days, values, Fraction(_threshold(result.criterion, ctx)), rising=True,
         what="the daily BAU share", unit="points",
     )  # fmt: skip
 
@@ -1324,7 +1286,7 @@ def _sla_compliance_trend(result: Result, ctx: EvaluationContext) -> None:
     days = ctx.backlog_days
     values = [ctx.trend_day_figures[day]["sla_compliance"] for day in days]
     _trend_forecast(
-        result, ctx, days, values, Fraction(_threshold(result.criterion)), rising=True,
+        result, ctx, days, values, Fraction(_threshold(result.criterion, ctx)), rising=True,
         what="the daily resolution SLA compliance", unit="points",
     )  # fmt: skip
 
@@ -1339,17 +1301,22 @@ TRENDS: dict[str, Callable[[Result, EvaluationContext], None]] = {
 
 def criterion_evaluate(criterion: ExitCriterion, *, context: EvaluationContext) -> Result:
     """Measure one criterion."""
-    return EVALUATORS[criterion.kind](criterion, context)
+    result = EVALUATORS[criterion.kind](criterion, context)
+    if criterion.kind in USES_THRESHOLD:
+        result.threshold = _threshold(criterion, context)
+    elif criterion.threshold is not None:
+        result.threshold = Decimal(criterion.threshold)
+    return result
 
 
 def gate_evaluate(*, programme: Programme, at: datetime | None = None, criteria=None) -> Gate:
     """Every exit criterion of the programme measured at `at` (now by default)."""
     at = at or timezone.now()
     if criteria is None:
-        criteria = list(ExitCriterion.objects.of(programme).with_latest_attestation())
+        criteria = list(with_kpi_green(ExitCriterion.objects.of(programme).with_latest_attestation()))
     context = EvaluationContext(programme, at, criteria)
     windows = [_window(c) for c in criteria if c.kind in USES_WINDOW]
-    context.telemetry_span = max([31, *[w + 1 for w in windows]])
+    context.telemetry_span = max([31, *windows])
     results = [criterion_evaluate(criterion, context=context) for criterion in criteria]
     if any(c.kind in TRENDS for c in criteria):
         # Read whether or not a criterion fails, so the gate costs the same queries whatever the data.

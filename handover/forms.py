@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from handover.criteria import USES_SHARE, USES_THRESHOLD, USES_WINDOW
 from handover.models import AttestationOutcome, CriterionKind, ItemKind, PhaseKind
 from hypercare.models import Membership
+from metrics.kpis import KPI_BY_GATE_CRITERION
+from metrics.selectors import DEFAULT_DAYS
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
@@ -54,7 +56,7 @@ class CriterionEditForm(forms.Form):
         self.criterion = criterion
         initial = {
             "title": criterion.title,
-            "threshold": criterion.threshold,
+            "threshold": getattr(criterion, "threshold_in_force", criterion.threshold),
             "window_days": criterion.window_days,
             "share_threshold": criterion.share_threshold,
         }
@@ -77,6 +79,13 @@ class CriterionEditForm(forms.Form):
             del self.fields["share_threshold"]
         if "threshold" in self.fields and criterion.kind in THRESHOLD_LABELS:
             self.fields["threshold"].label = THRESHOLD_LABELS[criterion.kind]
+        kpi = KPI_BY_GATE_CRITERION.get(criterion.kind)
+        if kpi is not None:
+            self.fields["threshold"].help_text = (
+                f"The scorecard's green boundary of “{kpi.name}”: the same number judges both screens, so "
+                "changing it here changes the scorecard too (and the scorecard's thresholds page changes it here)."
+            )
+            self.fields["window_days"].help_text = f"Blank: the scorecard's {DEFAULT_DAYS} days, ending today."
 
     def clean(self):
         data = super().clean()

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from handover import report, services
-from handover.criteria import gate_evaluate
+from handover.criteria import criterion_thresholds, gate_evaluate, with_kpi_green
 from handover.forms import (
     AttestForm,
     CriterionAddForm,
@@ -130,13 +130,25 @@ def criteria(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, f"Criterion “{criterion.title}” added.")
                 return redirect("handover:criteria", slug=programme.slug)
-    items = list(ExitCriterion.objects.of(programme).with_latest_attestation())
+    items = _with_thresholds(
+        programme, with_kpi_green(ExitCriterion.objects.of(programme).with_latest_attestation())
+    )
     forms = [(c, CriterionEditForm(criterion=c)) for c in items]
     return render(
         request,
         "handover/criteria.html",
         _base(access, rows=forms, add_form=add_form, can_edit=services.can_edit_criteria(access)),
     )
+
+
+def _with_thresholds(programme, criteria) -> list[ExitCriterion]:
+    """The criteria, each with the threshold in force (`threshold_in_force`): a criterion judging a
+    scorecard figure reads the KPI's green boundary."""
+    criteria = list(criteria)
+    thresholds = criterion_thresholds(programme, criteria)
+    for criterion in criteria:
+        criterion.threshold_in_force = thresholds.get(criterion.pk, criterion.threshold)
+    return criteria
 
 
 def _criterion(access: ProgrammeAccess, pk: int) -> ExitCriterion:
@@ -158,8 +170,10 @@ def criterion_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Criterion “{criterion.title}” saved.")
             return redirect("handover:criteria", slug=access.programme.slug)
-    rows = [(c, form if c.pk == criterion.pk else CriterionEditForm(criterion=c))
-            for c in ExitCriterion.objects.of(access.programme).with_latest_attestation()]  # fmt: skip
+    items = _with_thresholds(
+        access.programme, with_kpi_green(ExitCriterion.objects.of(access.programme).with_latest_attestation())
+    )
+    rows = [(c, form if c.pk == criterion.pk else CriterionEditForm(criterion=c)) for c in items]
     return render(
         request,
         "handover/criteria.html",

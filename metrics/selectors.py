@@ -146,8 +146,13 @@ class Window:
         return f"{self.first.isoformat()}..{self.last.isoformat()}"
 
     def as_dict(self) -> dict:
-        """The window as the APIs answer it."""
-        return {"first": self.first, "last": self.last, "days": self.days, "label": self.label}
+        """The window as the APIs answer it (JSON-ready: sign-offs freeze it)."""
+        return {
+            "first": self.first.isoformat(),
+            "last": self.last.isoformat(),
+            "days": self.days,
+            "label": self.label,
+        }
 
 
 def local_date(programme, at: datetime) -> date:

@@ -45,6 +45,13 @@ def telemetry(programme, slug: str, values: dict[date, float]) -> None:
     )
 
 
+def window_days(n: int, *, at: datetime = AT) -> list[date]:
+    """The n local days ending on `at`'s date, today included (oldest first): the window of a figure
+    criterion and of the scorecard's KPIs."""
+    today = at.date()
+    return [today - timedelta(days=n - 1 - i) for i in range(n)]
+
+
 def last_days(n: int, *, at: datetime = AT) -> list[date]:
     """The n complete local days ending the day before `at` (oldest first)."""
     today = at.date()

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from handover.criteria import criterion_threshold
 from handover.models import CriterionKind, ExitCriterion, HandoverItem, ItemStatus, KtPhase, PhaseKind
 from tests.factories import ProgrammeFactory
 
@@ -28,7 +29,7 @@ def test_it_creates_the_seeds_criteria_for_a_new_programme(programme):
         CriterionKind.BAU_RAN_QUEUE,
         CriterionKind.NO_RESCUE,
     ]
-    thresholds = dict(ExitCriterion.objects.of(programme).values_list("kind", "threshold"))
+    thresholds = {c.kind: criterion_threshold(c) for c in ExitCriterion.objects.of(programme)}
     assert float(thresholds[CriterionKind.EXCEPTION_RATE]) == 0.1
     assert float(thresholds[CriterionKind.INTEGRATION_SUCCESS]) == 99.5
     assert float(thresholds[CriterionKind.BAU_SHARE]) == 80
