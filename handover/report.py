@@ -354,7 +354,7 @@ def exit_report_pdf(data: dict) -> bytes:
     line(f"Red: tickets reported ({burn.total_intake}). Green: tickets resolved ({burn.total_closures}).")
 
     overall = data["sla_overall"]
-    heading("Resolution SLA compliance")
+    heading("SLA compliance (resolution)")
     line(f"{overall.text} over the {overall.window.label} ({overall.met} met, {overall.breached} breached).")
     table(
         ["Severity", "Met", "Breached", "Compliance"],
