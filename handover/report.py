@@ -194,7 +194,7 @@ def exit_report_data(programme: Programme, *, at: datetime | None = None) -> dic
     sign_offs = list(SignOff.objects.of(programme).for_list())
     for record in sign_offs:
         record.justified = justifications_of(record)
-    kt = kt_rows(programme, today=today)
+    kt = kt_rows(programme, today=today, at=at)
     burn = burn_up(programme, until=today)
     intake_points, closure_points = burn.svg_points()
     return {
@@ -416,7 +416,7 @@ def exit_report_pdf(data: dict) -> bytes:
                 f"{row.phase.starts_on:%d %b %Y}",
                 f"{row.ends_on:%d %b %Y}" if row.ends_on else "-",
                 row.tickets,
-                "-" if row.bau_share is None else f"{row.bau_share}%",
+                "-" if row.bau_share is None else row.share.text,
             ]
             for row in data["kt"]
         ],

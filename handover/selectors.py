@@ -4,17 +4,16 @@ the hypercare clock and the state of the sign-offs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 
 from handover.models import PHASE_ORDER, CriterionKind, ExitCriterion, KtPhase, PhaseKind, SignOff
-from hypercare.aggregates import cached_aggregate
 from hypercare.models import Programme
-from hypercare.roles import SIGNATORIES, Role, Team
+from hypercare.roles import SIGNATORIES, Role
 from hypercare.vocabulary import DONE_STATUSES
+from metrics.selectors import Share, Window, bau_shares
 from tickets.models import KnownIssue, Ticket
 
 
@@ -24,13 +23,22 @@ class PhaseRow:
     ends_on: date | None
     is_current: bool
     is_past: bool
-    tickets: int
-    bau: int
+    share: Share | None  # the BAU share over the phase's days so far (None before it starts)
+
+    @property
+    def tickets(self) -> int:
+        """Tickets reported in the phase that reached the desk."""
+        return int(self.share.whole) if self.share else 0
+
+    @property
+    def bau(self) -> int:
+        return int(self.share.part) if self.share else 0
 
     @property
     def bau_share(self) -> float | None:
-        """Percent of the phase's tickets (picked up by a team) that the BAU team handled."""
-        return round(100 * self.bau / self.tickets, 1) if self.tickets else None
+        """The phase's BAU share in percent (`metrics.selectors.bau_share` over its days), one decimal."""
+        percent = self.share.percent if self.share else None
+        return None if percent is None else round(percent, 1)
 
 
 def current_phase(programme: Programme, *, today: date) -> KtPhase | None:
@@ -38,48 +46,37 @@ def current_phase(programme: Programme, *, today: date) -> KtPhase | None:
     return max(phases, key=lambda p: (p.starts_on, PHASE_ORDER[p.phase])) if phases else None
 
 
-def kt_rows(programme: Programme, *, today: date) -> list[PhaseRow]:
-    """Each KT phase with its dates and how much of the work the BAU team did in it: two queries."""
+def kt_rows(programme: Programme, *, today: date, at: datetime | None = None) -> list[PhaseRow]:
+    """Each KT phase with its dates and the BAU share of its days so far (the scorecard's definition):
+    two queries."""
     phases = sorted(
         KtPhase.objects.filter(programme=programme), key=lambda p: (p.starts_on, PHASE_ORDER[p.phase])
     )
-    tz = ZoneInfo(programme.timezone)
-
-    def start(day: date) -> datetime:
-        return datetime.combine(day, time.min, tzinfo=tz)
-
     bounds = []
     for index, phase in enumerate(phases):
         following = phases[index + 1].starts_on if index + 1 < len(phases) else None
         bounds.append((phase, following))
-    aggregates = {}
-    for index, (phase, following) in enumerate(bounds):
-        window = Q(reported_at__gte=start(phase.starts_on)) & ~Q(team="")
-        if following is not None:
-            window &= Q(reported_at__lt=start(following))
-        aggregates[f"t{index}"] = Count("pk", filter=window)
-        aggregates[f"b{index}"] = Count("pk", filter=window & Q(team=Team.BAU))
-    figures = (
-        cached_aggregate(
-            "kt-phases",
-            programme.pk,
-            *(f"{phase.pk}@{phase.starts_on}" for phase in phases),
-            compute=lambda: Ticket.objects.filter(programme=programme).aggregate(**aggregates),
+    windows = {
+        phase.pk: Window.between(
+            programme,
+            phase.starts_on,
+            min(following - timedelta(days=1), today) if following else today,
+            at=at,
         )
-        if aggregates
-        else {}
-    )
+        for phase, following in bounds
+        if phase.starts_on <= today and (following is None or following > phase.starts_on)
+    }
+    shares = dict(zip(windows, bau_shares(programme, list(windows.values())), strict=True))
     current = current_phase_of(phases, today)
     rows = []
-    for index, (phase, following) in enumerate(bounds):
+    for phase, following in bounds:
         rows.append(
             PhaseRow(
                 phase=phase,
                 ends_on=following - timedelta(days=1) if following else None,
                 is_current=current is not None and phase.pk == current.pk,
                 is_past=following is not None and following <= today,
-                tickets=figures.get(f"t{index}", 0),
-                bau=figures.get(f"b{index}", 0),
+                share=shares.get(phase.pk),
             )
         )
     return rows

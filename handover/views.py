@@ -44,6 +44,7 @@ from handover.selectors import (
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.models import ProgrammeStatus
 from hypercare.views import apply_errors, require_lead
+from metrics.selectors import Window, bau_share
 from tickets.models import KnownIssue, Ticket
 
 
@@ -93,7 +94,7 @@ def exit_gate(request: HttpRequest, slug: str) -> HttpResponse:
         access,
         gate=gate,
         pack=gate.context.pack,
-        kt=kt_rows(programme, today=today),
+        kt=kt_rows(programme, today=today, at=gate.at),
         measured_phase=measured_phase(gate.results),
         clock=hypercare_clock(programme, today=today),
         signatories=signatory_states(programme, sign_offs),
@@ -532,13 +533,16 @@ def knowledge_transfer(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, "Knowledge-transfer plan saved.")
                 return redirect("handover:kt", slug=programme.slug)
-    today = timezone.now().astimezone(ZoneInfo(programme.timezone)).date()
+    now = timezone.now()
+    today = now.astimezone(ZoneInfo(programme.timezone)).date()
     return render(
         request,
         "handover/kt.html",
         _base(
             access,
-            rows=kt_rows(programme, today=today),
+            rows=kt_rows(programme, today=today, at=now),
+            # The scorecard's and the exit gate's BAU share, over their window.
+            bau_share=bau_share(programme, Window.ending(programme, at=now)),
             measured=kt_measured_phase(programme),
             planned=current_phase(programme, today=today),
             form=form,

@@ -349,10 +349,11 @@ def test_kt_phases_show_the_bau_share_measured_in_each(client, lead, programme):
     ticket(programme, reported_at=datetime(2026, 3, 4, 10, tzinfo=UTC), team="project")
     ticket(programme, reported_at=datetime(2026, 3, 4, 11, tzinfo=UTC), team="bau")
     ticket(programme, reported_at=datetime(2026, 3, 12, 11, tzinfo=UTC), team="bau")
-    ticket(programme, reported_at=datetime(2026, 3, 12, 12, tzinfo=UTC), team="")
+    ticket(programme, reported_at=datetime(2026, 3, 12, 11, 30, tzinfo=UTC), team="bau")
+    ticket(programme, reported_at=datetime(2026, 3, 12, 12, tzinfo=UTC), team="")  # unassigned: counts
     client.force_login(lead.user)
     body = client.get(url("kt")).content.decode()
-    assert "50.0%" in body and "100.0%" in body
+    assert "50.0%" in body and "66.7%" in body
     response = client.post(
         url("kt"),
         {
