@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from handover.models import CriterionKind, CriterionStatus, SignOff, SignOffKind
 from handover.services import signoff_verify
+from metrics.serializers import WindowSerializer
 
 
 class AttestationSnapshotSerializer(serializers.Serializer):
@@ -24,10 +25,18 @@ class CriterionResultSerializer(serializers.Serializer):
     value = serializers.FloatField(allow_null=True, help_text="The measured value (null: not measurable).")
     value_display = serializers.CharField()
     threshold = serializers.CharField(
-        allow_null=True, help_text="The criterion's threshold as a decimal string."
+        allow_null=True,
+        help_text="The threshold in force as a decimal string. For the criteria that judge a scorecard figure "
+        "(exception rate, integration success, governor-limit alerts, lock contentions, BAU share, SLA "
+        "compliance) it is the scorecard KPI's green boundary: one threshold for both.",
     )
     threshold_display = serializers.CharField()
     window_days = serializers.IntegerField(allow_null=True)
+    window = WindowSerializer(
+        allow_null=True,
+        help_text="The local days a figure criterion measured (the scorecard's window for the same figure); "
+        "null for the other kinds.",
+    )
     share_threshold = serializers.CharField(
         allow_null=True,
         help_text="Co-management: the share (percent) of each working day's handled tickets BAU must have "
