@@ -44,7 +44,6 @@ from metrics.models import KpiThreshold
 from metrics.selectors import (
     DEFAULT_DAYS,
     Compliance,
-    Share,
     TelemetryDays,
     Window,
     bau_share,
@@ -315,6 +314,9 @@ def least_squares_line(points: list[tuple[int, Fraction]]) -> tuple[Fraction, Fr
 
 # A forecast further away than this says so instead of giving a date.
 FORECAST_HORIZON_WORKING_DAYS = 260
+FORECAST_HORIZON_DAYS = 366
+# Days of history (at least) whose daily figures the trend forecasts are fitted to.
+TREND_SPAN_DAYS = 14
 
 
 def _forecast_ahead(result: Result, ctx: EvaluationContext, last: date, ahead: int) -> bool:
@@ -328,37 +330,59 @@ def _forecast_ahead(result: Result, ctx: EvaluationContext, last: date, ahead: i
 def _trend_forecast(
     result: Result,
     ctx: EvaluationContext,
-    days: list[date],
-    values: list[Fraction | None],
-    target: Fraction,
+    daily: dict[date, tuple[Fraction, Fraction]],
+    passes: Callable[[Fraction], bool],
     *,
-    rising: bool,
+    window_days: int,
+    complete: bool,
     what: str,
-    unit: str,
 ) -> None:
-    """Forecast a failing criterion from the trend of its daily figure: the working day on which the
-    least-squares line through the working days' values reaches `target` (days without a value are left
-    out of the fit). Otherwise the note says why there is no date."""
-    points = [(index, value) for index, value in enumerate(values) if value is not None]
-    span = f"least squares over the last {len(days)} working days"
+    """Forecast a failing window figure (a share: Σ part ÷ Σ whole over the window's days) from the
+    trend of its daily values.
+
+    The least-squares line through the working days' daily percentages (`daily`: day -> (part, whole),
+    days without a whole left out of the fit) is extended over the coming working days, each with the
+    average daily whole; the forecast is the first day on which the figure over its window (the
+    `window_days` days before it, or ending on it when not `complete`, as the criterion reads it)
+    passes. Otherwise the note says why there is no date.
+    """
+    working = [day for day in sorted(daily) if ctx.calendar.is_working_day(day)]
+    points = [
+        (index, Fraction(daily[day][0]) * 100 / Fraction(daily[day][1]))
+        for index, day in enumerate(working)
+        if daily[day][1]
+    ]
     if len(points) < 2:
         result.forecast_note = f"fewer than two working days of {what} to fit a trend"
         return
     slope, intercept = least_squares_line(points)
-    if slope == 0 or (slope > 0) != rising:
-        direction = "flat" if slope == 0 else ("falling" if rising else "rising")
-        result.forecast_note = f"{what} is {direction} ({float(slope):+.3g} {unit} a working day, {span})"
-        return
-    crossing = (Fraction(target) - intercept) / slope
-    ahead = math.ceil(crossing - (len(values) - 1))
-    if not _forecast_ahead(result, ctx, days[-1], ahead):
-        result.forecast_note = (
-            f"{what} moves too slowly to pass within a year ({float(slope):+.3g} {unit} a day)"
-        )
-        return
-    result.forecast_note = (
-        f"at the current trend of {what} ({float(slope):+.3g} {unit} a working day, {span})"
-    )
+    wholes = [Fraction(daily[day][1]) for day in working if daily[day][1]]
+    whole = sum(wholes) / len(wholes)
+    trend = f"{what} {float(slope):+.3g} points a working day, least squares over {len(points)} working days"
+    future: dict[date, tuple[Fraction, Fraction]] = {}
+    index = len(working) - 1
+    first_day = ctx.today
+    for offset in range(FORECAST_HORIZON_DAYS + 1):
+        day = first_day + timedelta(days=offset)
+        if ctx.calendar.is_working_day(day):
+            index += 1
+            percent = min(Fraction(100), max(Fraction(0), intercept + slope * index))
+            future[day] = (percent * whole / 100, whole)
+    for offset in range(1, FORECAST_HORIZON_DAYS + 1):
+        evaluated = ctx.today + timedelta(days=offset)
+        # The window the criterion would read that day, of the days that are over by then.
+        first = evaluated - timedelta(days=window_days if complete else window_days - 1)
+        part = whole_sum = Fraction(0)
+        for n in range((evaluated - first).days):
+            day = first + timedelta(days=n)
+            day_part, day_whole = future.get(day, (0, 0)) if day >= ctx.today else daily.get(day, (0, 0))
+            part += Fraction(day_part)
+            whole_sum += Fraction(day_whole)
+        if whole_sum and passes(part * 100 / whole_sum):
+            result.forecast = evaluated
+            result.forecast_note = f"at the current trend ({trend})"
+            return
+    result.forecast_note = f"at the current trend ({trend}) it does not pass within a year"
 
 
 class EvaluationContext:
@@ -405,15 +429,22 @@ class EvaluationContext:
         return {}
 
     @cached_property
-    def trend_day_figures(self) -> dict[date, dict[str, Fraction | None]]:
-        """Per burn-down day: the exception rate, BAU share and resolution SLA compliance of that one
-        day, as the metric selectors define them (three queries, whether or not a criterion fails)."""
-        days = self.backlog_days
+    def trend_days(self) -> list[date]:
+        """The complete days whose figures the trend forecasts read: at least two weeks, and the widest
+        window of a criterion with a trend."""
+        widest = max([TREND_SPAN_DAYS, *(_window(c) for c in self.criteria if c.kind in TRENDS)])
+        first = max(self.programme.go_live_date, self.today - timedelta(days=widest))
+        return [first + timedelta(days=n) for n in range((self.yesterday - first).days + 1)]
+
+    @cached_property
+    def trend_day_figures(self) -> dict[str, dict[date, tuple[float, float]]]:
+        """Per figure with a trend, each trend day's (part, whole) as the metric selectors define the
+        figure over that one day: telemetry read with the telemetry criteria, and one ticket query."""
+        days = self.trend_days
         if not days:
             return {}
         windows = {day: Window.day(self.programme, day, at=self.at) for day in days}
-        span = Window.between(self.programme, days[0], days[-1], at=self.at)
-        lines = self.telemetry(span)
+        lines = self.telemetry(Window.between(self.programme, days[0], days[-1], at=self.at))
         counts = {}
         for index, window in enumerate(windows.values()):
             counts |= bau_share_counts(window, prefix=f"d{index}_")
@@ -421,21 +452,24 @@ class EvaluationContext:
         figures = cached_aggregate(
             "gate-trend-days",
             self.programme.pk,
-            span.key,
+            days[0],
+            days[-1],
             at=self.at,
             compute=lambda: Ticket.objects.filter(programme=self.programme).aggregate(**counts),
         )
-        out = {}
+        out: dict[str, dict[date, tuple[float, float]]] = {
+            "exception_rate": {},
+            "integration_success": {},
+            "bau_share": {},
+            "sla_compliance": {},
+        }
         for index, (day, window) in enumerate(windows.items()):
-            bau = Share(part=figures[f"d{index}_bau"], whole=figures[f"d{index}_desk"], window=window)
-            sla = Compliance(
-                part=figures[f"d{index}_sla_met"], whole=figures[f"d{index}_sla_judged"], window=window
-            )
-            out[day] = {
-                "exception_rate": exception_rate(self.programme, window, lines=lines).exact,
-                "bau_share": bau.exact,
-                "sla_compliance": sla.exact,
-            }
+            rate = exception_rate(self.programme, window, lines=lines)
+            calls = integration_success(self.programme, window, lines=lines)
+            out["exception_rate"][day] = (rate.part, rate.whole)
+            out["integration_success"][day] = (calls.part, calls.whole)
+            out["bau_share"][day] = (figures[f"d{index}_bau"], figures[f"d{index}_desk"])
+            out["sla_compliance"][day] = (figures[f"d{index}_sla_met"], figures[f"d{index}_sla_judged"])
         return out
 
     def bau_sla(self, first: date, last: date) -> Compliance:
@@ -1040,10 +1074,11 @@ def _bau_ran_queue(c: ExitCriterion, ctx: EvaluationContext) -> Result:
     elif status == FAIL and sla_met is False:
         result.forecast_note = "BAU's SLA compliance is below the threshold: its trend is not extrapolated"
     elif status == FAIL:
-        working = [day for day in handling.days if ctx.calendar.is_working_day(day.day)]
+        # Summed over the days: a ticket handled on two days counts twice, close to the distinct count.
         _trend_forecast(
-            result, ctx, [day.day for day in working], [day.bau_share for day in working], Fraction(needed),
-            rising=True, what="BAU's daily share of the tickets handled", unit="points",
+            result, ctx, {day.day: (day.bau, day.handled) for day in handling.days},
+            lambda value: value >= Fraction(needed), window_days=days, complete=True,
+            what="BAU's daily share of the tickets handled",
         )  # fmt: skip
     return result
 
@@ -1258,44 +1293,42 @@ EVALUATORS: dict[str, Callable[[ExitCriterion, EvaluationContext], Result]] = {
 # Forecasts from the trend of a figure's daily values (each figure's own definition over one day)
 
 
-def _exception_rate_trend(result: Result, ctx: EvaluationContext) -> None:
+def _figure_trend(key: str, what: str, *, below: bool = False):
+    """The forecast of a failing figure criterion (its window ends today) from its daily trend."""
+
+    def forecast(result: Result, ctx: EvaluationContext) -> None:
+        if result.status != FAIL:
+            return
+        limit = Fraction(_threshold(result.criterion, ctx))
+        _trend_forecast(
+            result,
+            ctx,
+            ctx.trend_day_figures[key],
+            (lambda value: value < limit) if below else (lambda value: value >= limit),
+            window_days=_window(result.criterion),
+            complete=False,
+            what=what,
+        )
+
+    return forecast
+
+
+def _integration_trend(result: Result, ctx: EvaluationContext) -> None:
     if result.status != FAIL:
         return
-    days = ctx.backlog_days
-    values = [ctx.trend_day_figures[day]["exception_rate"] for day in days]
+    limit = Fraction(_threshold(result.criterion, ctx))
     _trend_forecast(
-        result, ctx, days, values, Fraction(_threshold(result.criterion, ctx)), rising=False,
-        what="the daily exception rate", unit="points",
-    )  # fmt: skip
-
-
-def _bau_share_trend(result: Result, ctx: EvaluationContext) -> None:
-    if result.status != FAIL:
-        return
-    days = ctx.backlog_days
-    values = [ctx.trend_day_figures[day]["bau_share"] for day in days]
-    _trend_forecast(
-        result, ctx, days, values, Fraction(_threshold(result.criterion, ctx)), rising=True,
-        what="the daily BAU share", unit="points",
-    )  # fmt: skip
-
-
-def _sla_compliance_trend(result: Result, ctx: EvaluationContext) -> None:
-    if result.status != FAIL:
-        return
-    days = ctx.backlog_days
-    values = [ctx.trend_day_figures[day]["sla_compliance"] for day in days]
-    _trend_forecast(
-        result, ctx, days, values, Fraction(_threshold(result.criterion, ctx)), rising=True,
-        what="the daily resolution SLA compliance", unit="points",
+        result, ctx, ctx.trend_day_figures["integration_success"], lambda value: value > limit,
+        window_days=_window(result.criterion), complete=False, what="the daily integration success",
     )  # fmt: skip
 
 
 # Criteria whose daily figure has a trend to extrapolate; the others' forecasts say why not.
 TRENDS: dict[str, Callable[[Result, EvaluationContext], None]] = {
-    CriterionKind.EXCEPTION_RATE: _exception_rate_trend,
-    CriterionKind.BAU_SHARE: _bau_share_trend,
-    CriterionKind.SLA_COMPLIANCE: _sla_compliance_trend,
+    CriterionKind.EXCEPTION_RATE: _figure_trend("exception_rate", "the daily exception rate", below=True),
+    CriterionKind.INTEGRATION_SUCCESS: _integration_trend,
+    CriterionKind.BAU_SHARE: _figure_trend("bau_share", "the daily BAU share"),
+    CriterionKind.SLA_COMPLIANCE: _figure_trend("sla_compliance", "the daily resolution SLA compliance"),
 }
 
 
