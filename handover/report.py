@@ -136,6 +136,7 @@ def adoption_scorecard(programme: Programme, at: datetime) -> list[dict]:
             rows.append(
                 {
                     "area": area.name,
+                    "slug": result.kpi.slug,
                     "kpi": result.kpi.name,
                     "value": None if result.value is None else round(result.value, 4),
                     "value_text": kpi_value(result.value, result.kpi.unit),
