@@ -347,7 +347,7 @@ def bau_shares(programme, windows: list[Window]) -> list[Share]:
     for index, window in enumerate(windows):
         counts |= bau_share_counts(window, prefix=f"w{index}_")
     figures = cached_aggregate(
-        "bau-share",
+        "bau-shares",
         programme.pk,
         *(window.key for window in windows),
         at=windows[0].at,
@@ -362,7 +362,8 @@ def bau_shares(programme, windows: list[Window]) -> list[Share]:
 def bau_share(programme, window: Window) -> Share:
     """Tickets reported in the window that reached the desk and whose handling team is BAU, over
     all tickets reported in the window that reached the desk (unassigned ones included)."""
-    return bau_shares(programme, [window])[0]
+    rows = window_ticket_counts(programme, window)
+    return Share(part=sum(row["bau"] for row in rows), whole=sum(row["desk"] for row in rows), window=window)
 
 
 # Resolution SLA compliance ------------------------------------------------------------------
@@ -377,13 +378,27 @@ def sla_compliance_counts(window: Window, prefix: str = "") -> dict[str, Count]:
     }
 
 
-def _compliance_rows(programme, window: Window, team: str | None, by: str | None) -> list[dict]:
+def window_ticket_counts(programme, window: Window, *, team: str | None = None) -> list[dict]:
+    """Per severity, the counts of the ticket figures over `window`: the BAU share's (`desk`, `bau`)
+    and the resolution compliance's (`judged`, `met`). One query, cached: a screen showing both
+    figures, or compliance per severity, reads them once."""
+    return cached_aggregate(
+        "window-tickets",
+        programme.pk,
+        window.key,
+        team or "all",
+        at=window.at,
+        compute=lambda: _compliance_rows(programme, window, team, "severity", bau=team is None),
+    )
+
+
+def _compliance_rows(
+    programme, window: Window, team: str | None, by: str, *, bau: bool = False
+) -> list[dict]:
     tickets = Ticket.objects.filter(programme=programme, reported_at__lt=window.until)
     if team is not None:
         tickets = tickets.filter(team=team)
-    counts = sla_compliance_counts(window)
-    if by is None:
-        return [tickets.aggregate(**counts)]
+    counts = sla_compliance_counts(window) | (bau_share_counts(window) if bau else {})
     return list(tickets.order_by().values(by).annotate(**counts))
 
 
@@ -393,28 +408,26 @@ def resolution_sla_compliance(programme, window: Window, *, team: str | None = N
 
     `team` keeps the tickets of one handling team (e.g. BAU's own compliance).
     """
-    row = cached_aggregate(
-        "sla-compliance",
-        programme.pk,
-        window.key,
-        team or "all",
-        at=window.at,
-        compute=lambda: _compliance_rows(programme, window, team, None)[0],
+    rows = window_ticket_counts(programme, window, team=team)
+    return Compliance(
+        part=sum(row["met"] for row in rows), whole=sum(row["judged"] for row in rows), window=window
     )
-    return Compliance(part=row["met"], whole=row["judged"], window=window)
 
 
 def resolution_sla_compliance_by(
     programme, window: Window, *, by: str, team: str | None = None
 ) -> dict[object, Compliance]:
     """`resolution_sla_compliance` per value of a ticket column (`severity`, `tier`, …), one query."""
-    rows = cached_aggregate(
-        "sla-compliance-by",
-        programme.pk,
-        window.key,
-        by,
-        team or "all",
-        at=window.at,
-        compute=lambda: _compliance_rows(programme, window, team, by),
-    )
+    if by == "severity":
+        rows = window_ticket_counts(programme, window, team=team)
+    else:
+        rows = cached_aggregate(
+            "sla-compliance-by",
+            programme.pk,
+            window.key,
+            by,
+            team or "all",
+            at=window.at,
+            compute=lambda: _compliance_rows(programme, window, team, by),
+        )
     return {row[by]: Compliance(part=row["met"], whole=row["judged"], window=window) for row in rows}

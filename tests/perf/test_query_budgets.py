@@ -176,7 +176,9 @@ def test_every_api_list_has_a_fixed_budget(programme, desk, champion, engineer, 
 DASHBOARDS = [
     # (label, URL name, queries when the minute's aggregates are cached, when they are computed)
     ("triage board", "triage:board", 6, 8),
-    ("scorecard", "metrics:scorecard", 10, 13),
+    # Computed: +1 for the KPI window's ticket figures (BAU share, resolution compliance per severity),
+    # one query whose cache entry the exit gate and the status reports read too.
+    ("scorecard", "metrics:scorecard", 10, 14),
     ("exit gate", "handover:exit_gate", 9, 16),
 ]
 
