@@ -13,7 +13,7 @@ from tests.handover.factories import telemetry, ticket
 
 pytestmark = pytest.mark.django_db
 
-# 23 today: session, user, membership; the gate's 16 (see below); sign-offs, KT phases and their
+# 24 today: session, user, membership; the gate's 17 (see below); sign-offs, KT phases and their
 # figures, signatories. A little headroom for the shared navigation.
 DASHBOARD_BUDGET = 26
 
@@ -61,14 +61,14 @@ def test_the_gate_evaluation_itself_is_a_fixed_handful_of_queries(programme):
     from handover.criteria import gate_evaluate
 
     load(programme, 30)
-    # criteria, attestations; the calendar and its holidays; ticket figures (with the Sev1/Sev2
-    # backlog of each burn-down day), daily intake, telemetry series, telemetry roll-up; tickets
-    # handled per day and in the window, BAU's SLA compliance, rescues; BAU share, SLA compliance,
-    # pack progress; the daily figures of the trend forecasts
+    # criteria, attestations; the calendar and its holidays; ticket figures, the Sev1/Sev2 backlog
+    # of each burn-down day, daily intake, telemetry series, telemetry roll-up; tickets handled per
+    # day and in the window, BAU's SLA compliance, rescues; BAU share, SLA compliance, pack
+    # progress; the daily figures of the trend forecasts
     with CaptureQueriesContext(connection) as queries:
         gate = gate_evaluate(programme=programme)
         assert len(gate.results) == 14
-    assert len(queries) <= 16, [q["sql"][:80] for q in queries]
+    assert len(queries) <= 17, [q["sql"][:80] for q in queries]
 
 
 def test_the_pack_and_sign_off_pages_cost_the_same_queries_for_more_rows(client, lead, engineer, programme):
