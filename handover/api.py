@@ -22,9 +22,17 @@ from hypercare.api import ProgrammeScopedMixin, as_drf_error
 
 
 class ExitGateView(ProgrammeScopedMixin, APIView):
-    """The exit gate now: every criterion with its status, measured value and threshold."""
+    """The exit gate now: every criterion with its status, measured value, threshold, evidence and
+    forecast, the gate's forecast (and whether it falls after the planned exit), and the
+    knowledge-transfer phase planned and the one the handling data shows."""
 
-    @extend_schema(responses=ExitGateSerializer)
+    @extend_schema(
+        responses={
+            200: ExitGateSerializer,
+            401: OpenApiResponse(description="Not authenticated."),
+            404: OpenApiResponse(description="No such programme, or not a member of it."),
+        }
+    )
     def get(self, request, slug):
         gate = gate_evaluate(programme=self.programme)
         phase = current_phase(self.programme, today=gate.context.today)
