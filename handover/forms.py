@@ -85,7 +85,8 @@ class CriterionEditForm(forms.Form):
                 f"The scorecard's green boundary of “{kpi.name}”: the same number judges both screens, so "
                 "changing it here changes the scorecard too (and the scorecard's thresholds page changes it here)."
             )
-            self.fields["window_days"].help_text = f"Blank: the scorecard's {DEFAULT_DAYS} days, ending today."
+            window_help = f"Blank: the scorecard's {DEFAULT_DAYS} days, ending today."
+            self.fields["window_days"].help_text = window_help
 
     def clean(self):
         data = super().clean()
