@@ -100,7 +100,7 @@ SWEEP = (
 JOBS = {
     "SLA sweep (first, catching up)": SWEEP.format(minutes=0),
     "SLA sweep (steady, a minute later)": SWEEP.format(minutes=1),
-    "daily snapshot (one programme-day)": "from metrics.snapshots import snapshot_take; "
+    "daily snapshot (one programme-day)": "from metrics.services import snapshot_take; "
     "from hypercare.models import Programme; from django.utils import timezone; import time, datetime; "
     "p = Programme.objects.get(slug='bench-1'); t = time.perf_counter(); "
     "snapshot_take(programme=p, day=timezone.localdate() - datetime.timedelta(days=1)); "

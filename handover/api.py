@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from handover import services
 from handover.criteria import gate_evaluate
 from handover.models import SignOff
-from handover.selectors import current_phase, hypercare_clock
+from handover.selectors import current_phase, hypercare_clock, measured_phase
 from handover.serializers import (
     ExitGateSerializer,
     SignOffCreateSerializer,
@@ -22,15 +22,24 @@ from hypercare.api import ProgrammeScopedMixin, as_drf_error
 
 
 class ExitGateView(ProgrammeScopedMixin, APIView):
-    """The exit gate now: every criterion with its status, measured value and threshold."""
+    """The exit gate now: every criterion with its status, measured value, threshold, evidence and
+    forecast, the gate's forecast (and whether it falls after the planned exit), and the
+    knowledge-transfer phase planned and the one the handling data shows."""
 
-    @extend_schema(responses=ExitGateSerializer)
+    @extend_schema(
+        responses={
+            200: ExitGateSerializer,
+            401: OpenApiResponse(description="Not authenticated."),
+            404: OpenApiResponse(description="No such programme, or not a member of it."),
+        }
+    )
     def get(self, request, slug):
         gate = gate_evaluate(programme=self.programme)
         phase = current_phase(self.programme, today=gate.context.today)
         clock = hypercare_clock(self.programme, today=gate.context.today)
         data = gate.as_dict() | {
             "kt_phase": phase.phase if phase else None,
+            "kt_phase_measured": measured.phase if (measured := measured_phase(gate.results)) else None,
             "days_in_hypercare": clock.days_in,
             "days_planned": clock.days_planned,
             "pack": gate.context.pack,

@@ -7,9 +7,11 @@ class HandoverConfig(AppConfig):
     def ready(self):
         from hypercare import overview
         from hypercare.signals import programme_created
+        from releases.signals import status_figures_collect
 
         programme_created.connect(_programme_defaults, dispatch_uid="handover-programme-defaults")
         overview.provide_panel("exit-outcome", _exit_outcome_panel)
+        status_figures_collect.connect(_status_figures, dispatch_uid="handover-status-exit-gate")
 
 
 def _programme_defaults(sender, programme, by=None, **kwargs):
@@ -30,3 +32,9 @@ def _exit_outcome_panel(access) -> str:
     return render_to_string(
         "handover/_exit_outcome.html", {"programme": programme, "outcome": exit_outcome(programme)}
     )
+
+
+def _status_figures(sender, programme, at, **kwargs):
+    from handover.criteria import gate_status_figures
+
+    return gate_status_figures(programme=programme, at=at)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
-from handover.criteria import USES_THRESHOLD, USES_WINDOW
+from handover.criteria import USES_SHARE, USES_THRESHOLD, USES_WINDOW
 from handover.models import AttestationOutcome, CriterionKind, ItemKind, PhaseKind
 from hypercare.models import Membership
+from metrics.kpis import KPI_BY_GATE_CRITERION
+from metrics.selectors import DEFAULT_DAYS
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
@@ -17,7 +19,19 @@ class CriterionAddForm(forms.Form):
     title = forms.CharField(max_length=200, required=False, help_text="Blank: the kind's standard title.")
     threshold = forms.DecimalField(required=False, min_value=0, max_digits=12, decimal_places=4)
     window_days = forms.IntegerField(required=False, min_value=1, max_value=366)
+    share_threshold = forms.DecimalField(
+        required=False, min_value=0, max_value=100, max_digits=7, decimal_places=4, label="Daily BAU share (%)",
+        help_text="Co-management only: the share of each working day's handled tickets BAU must handle (blank: 25).",
+    )  # fmt: skip
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+# What the threshold means for the kinds where "threshold" alone would not say.
+THRESHOLD_LABELS = {
+    CriterionKind.BAU_COMANAGED: "Days co-managed",
+    CriterionKind.BAU_RAN_QUEUE: "BAU share of the tickets handled (%)",
+    CriterionKind.NO_RESCUE: "Rescues allowed",
+}
 
 
 class CriterionEditForm(forms.Form):
@@ -31,6 +45,10 @@ class CriterionEditForm(forms.Form):
     title = forms.CharField(max_length=200)
     threshold = forms.DecimalField(required=False, min_value=0, max_digits=12, decimal_places=4)
     window_days = forms.IntegerField(required=False, min_value=1, max_value=366)
+    share_threshold = forms.DecimalField(
+        required=False, min_value=0, max_value=100, max_digits=7, decimal_places=4, label="Daily BAU share (%)",
+        help_text="The share of each working day's handled tickets BAU staff must have handled (blank: 25).",
+    )  # fmt: skip
     variant = forms.ChoiceField(choices=VARIANTS, required=False, widget=forms.RadioSelect)
     sev2_cap = forms.IntegerField(required=False, min_value=1, max_value=10_000, label="Sev2 cap")
 
@@ -38,8 +56,9 @@ class CriterionEditForm(forms.Form):
         self.criterion = criterion
         initial = {
             "title": criterion.title,
-            "threshold": criterion.threshold,
+            "threshold": getattr(criterion, "threshold_in_force", criterion.threshold),
             "window_days": criterion.window_days,
+            "share_threshold": criterion.share_threshold,
         }
         if criterion.kind == CriterionKind.OPEN_SEV12:
             cap = int(criterion.threshold or 0)
@@ -56,6 +75,18 @@ class CriterionEditForm(forms.Form):
                 del self.fields["threshold"]
         if criterion.kind not in USES_WINDOW:
             del self.fields["window_days"]
+        if criterion.kind not in USES_SHARE:
+            del self.fields["share_threshold"]
+        if "threshold" in self.fields and criterion.kind in THRESHOLD_LABELS:
+            self.fields["threshold"].label = THRESHOLD_LABELS[criterion.kind]
+        kpi = KPI_BY_GATE_CRITERION.get(criterion.kind)
+        if kpi is not None:
+            self.fields["threshold"].help_text = (
+                f"The scorecard's green boundary of “{kpi.name}”: the same number judges both screens, so "
+                "changing it here changes the scorecard too (and the scorecard's thresholds page changes it here)."
+            )
+            window_help = f"Blank: the scorecard's {DEFAULT_DAYS} days, ending today."
+            self.fields["window_days"].help_text = window_help
 
     def clean(self):
         data = super().clean()
@@ -76,6 +107,8 @@ class CriterionEditForm(forms.Form):
             changes["threshold"] = data.get("threshold")
         if "window_days" in self.fields:
             changes["window_days"] = data.get("window_days")
+        if "share_threshold" in self.fields:
+            changes["share_threshold"] = data.get("share_threshold")
         return changes
 
 

@@ -39,6 +39,8 @@ class CriterionKind(models.TextChoices):
     MONTH_END_CLOSE = "month_end_close", "First month-end close clean"
     HANDOVER_PACK = "handover_pack", "Handover pack complete"
     SLA_COMPLIANCE = "sla_compliance", "SLA compliance"
+    BAU_RAN_QUEUE = "bau_ran_queue", "BAU ran the queue, meeting the SLA targets"
+    NO_RESCUE = "no_rescue", "No project-team rescue"
     ATTESTATION = "attestation", "Attested by a person"
 
 
@@ -83,6 +85,14 @@ class ExitCriterion(models.Model):
     window_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="How many days of data the measurement looks at."
     )
+    share_threshold = models.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="A second boundary, in percent: for co-management, the share of each working day's "
+        "handled tickets that BAU staff must have handled (blank: the kind's default).",
+    )
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -100,6 +110,11 @@ class ExitCriterion(models.Model):
             models.CheckConstraint(
                 condition=Q(window_days__isnull=True) | Q(window_days__gte=1),
                 name="exitcriterion_window_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(share_threshold__isnull=True)
+                | Q(share_threshold__gte=0, share_threshold__lte=100),
+                name="exitcriterion_share_percent",
             ),
         ]
         indexes = [models.Index(fields=["programme", "position"], name="exitcriterion_programme_pos")]

@@ -28,6 +28,15 @@ from handover.selectors import (
 from hypercare.models import Programme, ProgrammeStatus
 from hypercare.roles import Team
 from hypercare.vocabulary import OPEN_STATUSES, Severity
+from metrics.scorecard import scorecard_evaluate
+from metrics.selectors import (
+    Compliance,
+    Window,
+    local_date,
+    resolution_sla_compliance,
+    resolution_sla_compliance_by,
+)
+from metrics.templatetags.metrics_tags import kpi_value
 from tickets.models import KnownIssue, KnownIssueStatus, Ticket
 
 
@@ -92,44 +101,56 @@ def burn_up(programme: Programme, *, until: date) -> BurnUp:
     return BurnUp(days, cumulative_in, cumulative_out)
 
 
-def sla_by_severity(programme: Programme, *, at: datetime | None = None) -> list[dict]:
-    """Met / breached / open per severity with the compliance of the decided ones (triage's definition)."""
-    from triage.services import sla_compliance
+def hypercare_window(programme: Programme, *, at: datetime | None = None) -> Window:
+    """Go-live to today: the window of the exit report's hypercare-long figures."""
+    at = at or timezone.now()
+    today = local_date(programme, at)
+    return Window.between(programme, min(programme.go_live_date, today), today, at=at)
 
-    rows = {row["severity"]: row for row in sla_compliance(programme, at=at)["by_severity"]}
+
+def sla_by_severity(programme: Programme, *, at: datetime | None = None) -> list[dict]:
+    """Resolution SLA compliance per severity since go-live (`metrics.selectors`, the scorecard's and
+    the exit gate's definition over the whole of hypercare)."""
+    window = hypercare_window(programme, at=at)
+    by_severity = resolution_sla_compliance_by(programme, window, by="severity")
     out = []
     for severity in Severity:
-        row = rows.get(severity.value) or {}
+        figure = by_severity.get(severity.value) or Compliance(part=0, whole=0, window=window)
         out.append(
             {
                 "severity": severity.value,
                 "label": severity.label,
-                "met": row.get("met", 0),
-                "breached": row.get("breached", 0),
-                "open": row.get("open", 0),
-                "compliance": row.get("met_percent"),
+                "met": figure.met,
+                "breached": figure.breached,
+                "compliance": figure.percent,
+                "compliance_text": figure.text,
             }
         )
     return out
 
 
+def sla_overall(programme: Programme, *, at: datetime | None = None) -> Compliance:
+    """Resolution SLA compliance since go-live, all severities."""
+    return resolution_sla_compliance(programme, hypercare_window(programme, at=at))
+
+
 def adoption_scorecard(programme: Programme, at: datetime) -> list[dict]:
-    """The metrics app's scorecard, flattened: area, KPI, value, unit, status, threshold."""
-    try:
-        from metrics.scorecard import scorecard_evaluate
-    except ImportError:  # pragma: no cover - the metrics app provides it
-        return []
+    """The metrics app's scorecard, flattened: area, KPI, value (as the scorecard prints it), unit,
+    status, threshold and the days the value covers."""
     rows = []
     for area in scorecard_evaluate(programme=programme, at=at).areas():
         for result in area.kpis:
             rows.append(
                 {
                     "area": area.name,
+                    "slug": result.kpi.slug,
                     "kpi": result.kpi.name,
-                    "value": None if result.value is None else round(result.value, 2),
+                    "value": None if result.value is None else round(result.value, 4),
+                    "value_text": kpi_value(result.value, result.kpi.unit),
                     "unit": result.kpi.unit,
                     "status": result.status,
                     "threshold": result.threshold_text,
+                    "window": result.window_label,
                 }
             )
     return rows
@@ -181,7 +202,7 @@ def exit_report_data(programme: Programme, *, at: datetime | None = None) -> dic
     sign_offs = list(SignOff.objects.of(programme).for_list())
     for record in sign_offs:
         record.justified = justifications_of(record)
-    kt = kt_rows(programme, today=today)
+    kt = kt_rows(programme, today=today, at=at)
     burn = burn_up(programme, until=today)
     intake_points, closure_points = burn.svg_points()
     return {
@@ -195,6 +216,7 @@ def exit_report_data(programme: Programme, *, at: datetime | None = None) -> dic
         "burn_intake_points": intake_points,
         "burn_closure_points": closure_points,
         "sla": sla_by_severity(programme, at=at),
+        "sla_overall": sla_overall(programme, at=at),
         "scorecard": adoption_scorecard(programme, at),
         "items": list(HandoverItem.objects.of(programme).for_list()),
         "runbooks": list(Runbook.objects.filter(programme=programme).order_by("title")),
@@ -219,16 +241,16 @@ def achievements(programme: Programme) -> dict:
         .date()
     )
     totals = ticket_totals(programme)
-    sla = sla_by_severity(programme)
-    met = sum(row["met"] for row in sla)
-    decided = met + sum(row["breached"] for row in sla)
+    sla = sla_overall(programme)
     kt = kt_rows(programme, today=closed_on)
     return {
         "closed_on": closed_on,
         "days": (closed_on - programme.go_live_date).days,
         "planned_days": (programme.planned_exit_date - programme.go_live_date).days,
         "totals": totals,
-        "sla_percent": round(100 * met / decided, 1) if decided else None,
+        "sla_percent": None if sla.percent is None else round(sla.percent, 1),
+        "sla_text": sla.text,
+        "sla_window": sla.window.label,
         "known_fixed": KnownIssue.objects.filter(programme=programme, status=KnownIssueStatus.FIXED).count(),
         "runbook_count": Runbook.objects.filter(programme=programme).count(),
         "items_accepted": HandoverItem.objects.of(programme).filter(status="accepted").count(),
@@ -358,37 +380,24 @@ def exit_report_pdf(data: dict) -> bytes:
     pdf.set_y(y0 + chart_h + 2)
     line(f"Red: tickets reported ({burn.total_intake}). Green: tickets resolved ({burn.total_closures}).")
 
-    heading("SLA compliance")
+    overall = data["sla_overall"]
+    heading("SLA compliance (resolution)")
+    line(f"{overall.text} over the {overall.window.label} ({overall.met} met, {overall.breached} breached).")
     table(
-        ["Severity", "Met", "Breached", "Open", "Compliance"],
-        [
-            [
-                r["label"],
-                r["met"],
-                r["breached"],
-                r["open"],
-                "-" if r["compliance"] is None else f"{r['compliance']}%",
-            ]
-            for r in data["sla"]
-        ],
-        [50, 25, 25, 25, 30],
+        ["Severity", "Met", "Breached", "Compliance"],
+        [[r["label"], r["met"], r["breached"], r["compliance_text"]] for r in data["sla"]],
+        [60, 30, 30, 35],
     )
 
     if data["scorecard"]:
         heading("Adoption scorecard")
         table(
-            ["Area", "KPI", "Value", "Status", "Threshold"],
+            ["Area", "KPI", "Value", "Days", "Status", "Threshold"],
             [
-                [
-                    r["area"],
-                    r["kpi"],
-                    "-" if r["value"] is None else f"{r['value']} {r['unit']}",
-                    r["status"],
-                    r["threshold"],
-                ]
+                [r["area"], r["kpi"], r["value_text"], r["window"], r["status"], r["threshold"]]
                 for r in data["scorecard"]
             ],
-            [35, 50, 30, 20, 45],
+            [25, 38, 22, 35, 17, 43],
         )
 
     heading("Exit criteria")
@@ -398,7 +407,7 @@ def exit_report_pdf(data: dict) -> bytes:
             [
                 r.criterion.title,
                 r.status_label,
-                r.value_display,
+                r.value_display + (f" ({r.window.label})" if r.window else ""),
                 r.threshold_display,
                 _absolute(r.evidence_url),
             ]
@@ -470,7 +479,7 @@ def exit_report_pdf(data: dict) -> bytes:
                 f"{row.phase.starts_on:%d %b %Y}",
                 f"{row.ends_on:%d %b %Y}" if row.ends_on else "-",
                 row.tickets,
-                "-" if row.bau_share is None else f"{row.bau_share}%",
+                "-" if row.bau_share is None else row.share.text,
             ]
             for row in data["kt"]
         ],

@@ -4,16 +4,24 @@ the hypercare clock, the state of the sign-offs, the exit's outcome and what is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, Q
 
-from handover.models import PHASE_ORDER, CriterionStatus, KtPhase, PhaseKind, SignOff
-from hypercare.aggregates import cached_aggregate
+from handover.models import (
+    PHASE_ORDER,
+    CriterionKind,
+    CriterionStatus,
+    ExitCriterion,
+    KtPhase,
+    PhaseKind,
+    SignOff,
+)
 from hypercare.models import Programme, SignatoryRoleChange
-from hypercare.roles import SIGNATORIES, Role, Team
+from hypercare.roles import SIGNATORIES, Role
 from hypercare.vocabulary import DONE_STATUSES, OPEN_STATUSES
+from metrics.selectors import Share, Window, bau_shares
 from tickets.models import KnownIssue, Ticket
 
 
@@ -23,13 +31,22 @@ class PhaseRow:
     ends_on: date | None
     is_current: bool
     is_past: bool
-    tickets: int
-    bau: int
+    share: Share | None  # the BAU share over the phase's days so far (None before it starts)
+
+    @property
+    def tickets(self) -> int:
+        """Tickets reported in the phase that reached the desk."""
+        return int(self.share.whole) if self.share else 0
+
+    @property
+    def bau(self) -> int:
+        return int(self.share.part) if self.share else 0
 
     @property
     def bau_share(self) -> float | None:
-        """Percent of the phase's tickets (picked up by a team) that the BAU team handled."""
-        return round(100 * self.bau / self.tickets, 1) if self.tickets else None
+        """The phase's BAU share in percent (`metrics.selectors.bau_share` over its days), one decimal."""
+        percent = self.share.percent if self.share else None
+        return None if percent is None else round(percent, 1)
 
 
 def current_phase(programme: Programme, *, today: date) -> KtPhase | None:
@@ -37,48 +54,37 @@ def current_phase(programme: Programme, *, today: date) -> KtPhase | None:
     return max(phases, key=lambda p: (p.starts_on, PHASE_ORDER[p.phase])) if phases else None
 
 
-def kt_rows(programme: Programme, *, today: date) -> list[PhaseRow]:
-    """Each KT phase with its dates and how much of the work the BAU team did in it: two queries."""
+def kt_rows(programme: Programme, *, today: date, at: datetime | None = None) -> list[PhaseRow]:
+    """Each KT phase with its dates and the BAU share of its days so far (the scorecard's definition):
+    two queries."""
     phases = sorted(
         KtPhase.objects.filter(programme=programme), key=lambda p: (p.starts_on, PHASE_ORDER[p.phase])
     )
-    tz = ZoneInfo(programme.timezone)
-
-    def start(day: date) -> datetime:
-        return datetime.combine(day, time.min, tzinfo=tz)
-
     bounds = []
     for index, phase in enumerate(phases):
         following = phases[index + 1].starts_on if index + 1 < len(phases) else None
         bounds.append((phase, following))
-    aggregates = {}
-    for index, (phase, following) in enumerate(bounds):
-        window = Q(reported_at__gte=start(phase.starts_on)) & ~Q(team="")
-        if following is not None:
-            window &= Q(reported_at__lt=start(following))
-        aggregates[f"t{index}"] = Count("pk", filter=window)
-        aggregates[f"b{index}"] = Count("pk", filter=window & Q(team=Team.BAU))
-    figures = (
-        cached_aggregate(
-            "kt-phases",
-            programme.pk,
-            *(f"{phase.pk}@{phase.starts_on}" for phase in phases),
-            compute=lambda: Ticket.objects.filter(programme=programme).aggregate(**aggregates),
+    windows = {
+        phase.pk: Window.between(
+            programme,
+            phase.starts_on,
+            min(following - timedelta(days=1), today) if following else today,
+            at=at,
         )
-        if aggregates
-        else {}
-    )
+        for phase, following in bounds
+        if phase.starts_on <= today and (following is None or following > phase.starts_on)
+    }
+    shares = dict(zip(windows, bau_shares(programme, list(windows.values())), strict=True))
     current = current_phase_of(phases, today)
     rows = []
-    for index, (phase, following) in enumerate(bounds):
+    for phase, following in bounds:
         rows.append(
             PhaseRow(
                 phase=phase,
                 ends_on=following - timedelta(days=1) if following else None,
                 is_current=current is not None and phase.pk == current.pk,
                 is_past=following is not None and following <= today,
-                tickets=figures.get(f"t{index}", 0),
-                bau=figures.get(f"b{index}", 0),
+                share=shares.get(phase.pk),
             )
         )
     return rows
@@ -293,3 +299,63 @@ def signatory_changes_in_review(programme: Programme):
     """Changes to the sponsor and operational-owner roles since the exit review began (all of them
     before it has begun): the sign-off page lists each, with who made it."""
     return SignatoryRoleChange.objects.of(programme).since(programme.exit_review_started_at).for_list()
+
+
+# The knowledge-transfer phase the data shows
+
+
+# The exit criteria that measure who runs the queue, and so which phase the data shows.
+HANDLING_KINDS = (CriterionKind.BAU_COMANAGED, CriterionKind.BAU_RAN_QUEUE)
+
+
+@dataclass
+class MeasuredPhase:
+    """The knowledge-transfer phase the handling data shows, and why."""
+
+    phase: str
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return PhaseKind(self.phase).label
+
+
+def measured_phase(results) -> MeasuredPhase | None:
+    """The phase the gate's BAU handling criteria show: BAU leads once BAU handled its share of the
+    tickets handled (the "BAU ran the queue" criterion's threshold), co-managed once every working day
+    of the co-management window was, otherwise the project team leads. None without those criteria."""
+    by_kind = {r.criterion.kind: r for r in results if r.criterion.kind in HANDLING_KINDS}
+    ran = by_kind.get(CriterionKind.BAU_RAN_QUEUE)
+    comanaged = by_kind.get(CriterionKind.BAU_COMANAGED)
+    if ran is None and comanaged is None:
+        return None
+    if ran is not None and ran.facts.get("share_met"):
+        ready = " and met the SLA targets: ready to hand over" if ran.status == "pass" else ""
+        return MeasuredPhase(
+            PhaseKind.BAU_LEADS, f"{ran.value_display} (last {ran.criterion.window_days} days){ready}."
+        )
+    if comanaged is not None and comanaged.status == "pass":
+        return MeasuredPhase(PhaseKind.CO_MANAGED, f"{comanaged.value_display}.")
+    reasons = [r.value_display for r in (comanaged, ran) if r is not None]
+    return MeasuredPhase(PhaseKind.PROJECT_LEADS, "; ".join(reasons) + ".")
+
+
+def kt_measured_phase(programme: Programme, *, at: datetime | None = None) -> MeasuredPhase | None:
+    """`measured_phase` for the programme now: its handling criteria (the kinds' defaults where the
+    leads removed one) evaluated on their own."""
+    from handover.criteria import DEFAULT_CRITERIA, gate_evaluate
+
+    criteria = list(ExitCriterion.objects.of(programme).filter(kind__in=HANDLING_KINDS))
+    present = {c.kind for c in criteria}
+    for kind, title, threshold, window, _ in DEFAULT_CRITERIA:
+        if kind in HANDLING_KINDS and kind not in present:
+            criteria.append(
+                ExitCriterion(
+                    programme=programme,
+                    kind=kind,
+                    title=title,
+                    threshold=Decimal(threshold) if threshold is not None else None,
+                    window_days=window,
+                )
+            )
+    return measured_phase(gate_evaluate(programme=programme, at=at, criteria=criteria).results)

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from handover.models import CriterionKind, CriterionStatus, SignOff, SignOffKind
 from handover.services import signoff_verify
+from metrics.serializers import WindowSerializer
 
 
 class AttestationSnapshotSerializer(serializers.Serializer):
@@ -24,13 +25,39 @@ class CriterionResultSerializer(serializers.Serializer):
     value = serializers.FloatField(allow_null=True, help_text="The measured value (null: not measurable).")
     value_display = serializers.CharField()
     threshold = serializers.CharField(
-        allow_null=True, help_text="The criterion's threshold as a decimal string."
+        allow_null=True,
+        help_text="The threshold in force as a decimal string. For the criteria that judge a scorecard figure "
+        "(exception rate, integration success, governor-limit alerts, lock contentions, BAU share, SLA "
+        "compliance) it is the scorecard KPI's green boundary: one threshold for both.",
     )
     threshold_display = serializers.CharField()
     window_days = serializers.IntegerField(allow_null=True)
+    window = WindowSerializer(
+        allow_null=True,
+        help_text="The local days a figure criterion measured (the scorecard's window for the same figure); "
+        "null for the other kinds.",
+    )
+    share_threshold = serializers.CharField(
+        allow_null=True,
+        help_text="Co-management: the share (percent) of each working day's handled tickets BAU must have "
+        "handled; null for other kinds, or for the default (25).",
+    )
     test = serializers.CharField(help_text="The exact rule the value is tested against.")
     detail = serializers.CharField(allow_blank=True)
     evidence_url = serializers.CharField(allow_blank=True)
+    evidence_items = serializers.ListField(
+        child=serializers.DictField(),
+        help_text='What the measurement found, item by item, each with a "text": the working days that were '
+        "not co-managed (date, handled, bau), the rescues (reference, at, from, to, url), the days a trend "
+        "was fitted to.",
+    )
+    forecast = serializers.DateField(
+        allow_null=True,
+        help_text="When a criterion that does not pass is expected to pass, if there is a date.",
+    )
+    forecast_note = serializers.CharField(
+        allow_blank=True, help_text="How the forecast was made, or why there is none."
+    )
     attestation = AttestationSnapshotSerializer(allow_null=True)
 
 
@@ -50,7 +77,18 @@ class ExitGateSerializer(serializers.Serializer):
     green = serializers.BooleanField(help_text="True only when every criterion passes.")
     forecast_green_on = serializers.DateField(allow_null=True)
     forecast_note = serializers.CharField()
-    kt_phase = serializers.CharField(allow_null=True)
+    planned_exit_date = serializers.DateField()
+    forecast_after_planned_exit = serializers.BooleanField(
+        help_text="True when the gate is forecast to turn green only after the planned exit date."
+    )
+    kt_phase = serializers.CharField(
+        allow_null=True, help_text="The knowledge-transfer phase planned for today."
+    )
+    kt_phase_measured = serializers.CharField(
+        allow_null=True,
+        help_text="The phase the handling data shows (project_leads, co_managed or bau_leads); null without "
+        "the BAU handling criteria.",
+    )
     days_in_hypercare = serializers.IntegerField()
     days_planned = serializers.IntegerField()
     pack = PackProgressSerializer()

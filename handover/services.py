@@ -15,7 +15,14 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from handover.criteria import DEFAULT_CRITERIA, USES_THRESHOLD, USES_WINDOW, gate_evaluate
+from handover.criteria import (
+    DEFAULT_CRITERIA,
+    USES_SHARE,
+    USES_THRESHOLD,
+    USES_WINDOW,
+    criterion_threshold,
+    gate_evaluate,
+)
 from handover.models import (
     Attestation,
     AttestationOutcome,
@@ -38,6 +45,8 @@ from hypercare.models import Membership, Programme, ProgrammeStatus
 from hypercare.notifications import notify
 from hypercare.roles import SIGNATORIES, Role, signatory_conflicts
 from hypercare.vocabulary import DONE_STATUSES
+from metrics import services as metrics_services
+from metrics.kpis import KPI_BY_GATE_CRITERION
 from tickets.models import KnownIssue, Ticket
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -164,6 +173,20 @@ def _parse_threshold(value) -> Decimal | None:
     return number
 
 
+def _parse_share(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValidationError({"share_threshold": "Enter a percentage."}) from None
+    if not number.is_finite() or not 0 <= number <= 100:
+        raise ValidationError({"share_threshold": "Enter a percentage between 0 and 100."})
+    if number.as_tuple().exponent < -4:
+        raise ValidationError({"share_threshold": "Use at most 4 decimal places."})
+    return number
+
+
 def _parse_window(value) -> int | None:
     if value is None or value == "":
         return None
@@ -185,6 +208,7 @@ def criterion_add(
     description: str = "",
     threshold=None,
     window_days=None,
+    share_threshold=None,
 ) -> ExitCriterion:
     """Add an exit criterion (leads). A kind's defaults fill what is not given."""
     _require(can_edit_criteria(access), access, "Only the programme's leads can change the exit criteria.")
@@ -196,11 +220,17 @@ def criterion_add(
     if not title:
         raise ValidationError({"title": "Give the criterion a title."})
     parsed_threshold = _parse_threshold(threshold)
-    if parsed_threshold is None and kind in USES_THRESHOLD:
+    if kind in KPI_BY_GATE_CRITERION:
+        # Its threshold is the scorecard KPI's green boundary: a given one moves it, none is stored here.
+        if parsed_threshold is not None:
+            _kpi_green_set(access, kind, parsed_threshold)
+        parsed_threshold = None
+    elif parsed_threshold is None and kind in USES_THRESHOLD:
         parsed_threshold = Decimal(default_threshold or "0")
     parsed_window = _parse_window(window_days)
     if parsed_window is None and kind in USES_WINDOW:
         parsed_window = default_window
+    parsed_share = _parse_share(share_threshold) if kind in USES_SHARE else None
     position = (ExitCriterion.objects.of(access.programme).aggregate(m=Max("position"))["m"] or 0) + 1
     criterion = ExitCriterion.objects.create(
         programme=access.programme,
@@ -209,6 +239,7 @@ def criterion_add(
         description=description.strip() or default_why,
         threshold=parsed_threshold,
         window_days=parsed_window,
+        share_threshold=parsed_share,
         position=position,
     )
     audit(
@@ -221,7 +252,7 @@ def criterion_add(
     return criterion
 
 
-CRITERION_FIELDS = ("title", "description", "threshold", "window_days")
+CRITERION_FIELDS = ("title", "description", "threshold", "window_days", "share_threshold")
 
 
 @transaction.atomic
@@ -234,6 +265,8 @@ def criterion_update(*, access: ProgrammeAccess, criterion: ExitCriterion, **cha
     if criterion.programme_id != access.programme.pk:
         raise ValidationError("No such criterion in this programme.")
     old = {name: getattr(criterion, name) for name in changes}
+    if "threshold" in old and criterion.kind in KPI_BY_GATE_CRITERION:
+        old["threshold"] = criterion_threshold(criterion)
     if "title" in changes:
         if not str(changes["title"]).strip():
             raise ValidationError({"title": "Give the criterion a title."})
@@ -241,23 +274,46 @@ def criterion_update(*, access: ProgrammeAccess, criterion: ExitCriterion, **cha
     if "description" in changes:
         criterion.description = str(changes["description"] or "").strip()
     if "threshold" in changes:
-        criterion.threshold = _parse_threshold(changes["threshold"])
-        if criterion.threshold is None and criterion.kind in USES_THRESHOLD:
+        threshold = _parse_threshold(changes["threshold"])
+        if threshold is None and criterion.kind in USES_THRESHOLD:
             raise ValidationError({"threshold": "This criterion needs a threshold."})
+        if criterion.kind in KPI_BY_GATE_CRITERION:
+            if threshold != old["threshold"]:
+                _kpi_green_set(access, criterion.kind, threshold)
+            threshold = None
+        criterion.threshold = threshold
     if "window_days" in changes:
         criterion.window_days = _parse_window(changes["window_days"])
         if criterion.window_days is None and criterion.kind in USES_WINDOW - {CriterionKind.SLA_COMPLIANCE}:
             raise ValidationError({"window_days": "This criterion needs a window."})
+    if "share_threshold" in changes:
+        if criterion.kind not in USES_SHARE:
+            raise ValidationError({"share_threshold": "This criterion has no second threshold."})
+        criterion.share_threshold = _parse_share(changes["share_threshold"])
     criterion.save()
+    new = {k: getattr(criterion, k) for k in changes}
+    if "threshold" in new and criterion.kind in KPI_BY_GATE_CRITERION:
+        new["threshold"] = criterion_threshold(criterion)
     audit(
         "exit_criterion.changed",
         actor=access.user,
         programme=access.programme,
         criterion=criterion.pk,
         old={k: str(v) for k, v in old.items()},
-        new={k: str(getattr(criterion, k)) for k in changes},
+        new={k: str(v) for k, v in new.items()},
     )
     return criterion
+
+
+def _kpi_green_set(access: ProgrammeAccess, kind: str, threshold: Decimal) -> None:
+    """Move the green boundary of the scorecard KPI that a criterion of `kind` reads as its threshold."""
+    kpi = KPI_BY_GATE_CRITERION[kind]
+    try:
+        metrics_services.threshold_set_green(
+            programme=access.programme, kpi=kpi.slug, green=float(threshold), by=access.user
+        )
+    except ValidationError as error:
+        raise ValidationError({"threshold": error.messages}) from None
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from handover import report, services
-from handover.criteria import gate_evaluate
+from handover.criteria import criterion_thresholds, gate_evaluate, with_kpi_green
 from handover.forms import (
     AttestForm,
     CriterionAddForm,
@@ -33,9 +33,12 @@ from handover.forms import (
 )
 from handover.models import Attestation, ExitCriterion, HandoverItem, KtPhase, Runbook, SignOff
 from handover.selectors import (
+    current_phase,
     exit_outcome,
     hypercare_clock,
+    kt_measured_phase,
     kt_rows,
+    measured_phase,
     runbook_candidates,
     signatory_changes_in_review,
     signatory_states,
@@ -43,6 +46,7 @@ from handover.selectors import (
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.models import ProgrammeStatus
 from hypercare.views import apply_errors, require_lead
+from metrics.selectors import Window, bau_share
 from tickets.models import KnownIssue, Ticket
 
 
@@ -92,7 +96,8 @@ def exit_gate(request: HttpRequest, slug: str) -> HttpResponse:
         access,
         gate=gate,
         pack=gate.context.pack,
-        kt=kt_rows(programme, today=today),
+        kt=kt_rows(programme, today=today, at=gate.at),
+        measured_phase=measured_phase(gate.results),
         clock=hypercare_clock(programme, today=today),
         signatories=signatory_states(programme, sign_offs),
         burn_rate=_burn_rate(gate),
@@ -128,13 +133,25 @@ def criteria(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, f"Criterion “{criterion.title}” added.")
                 return redirect("handover:criteria", slug=programme.slug)
-    items = list(ExitCriterion.objects.of(programme).with_latest_attestation())
+    items = _with_thresholds(
+        programme, with_kpi_green(ExitCriterion.objects.of(programme).with_latest_attestation())
+    )
     forms = [(c, CriterionEditForm(criterion=c)) for c in items]
     return render(
         request,
         "handover/criteria.html",
         _base(access, rows=forms, add_form=add_form, can_edit=services.can_edit_criteria(access)),
     )
+
+
+def _with_thresholds(programme, criteria) -> list[ExitCriterion]:
+    """The criteria, each with the threshold in force (`threshold_in_force`): a criterion judging a
+    scorecard figure reads the KPI's green boundary."""
+    criteria = list(criteria)
+    thresholds = criterion_thresholds(programme, criteria)
+    for criterion in criteria:
+        criterion.threshold_in_force = thresholds.get(criterion.pk, criterion.threshold)
+    return criteria
 
 
 def _criterion(access: ProgrammeAccess, pk: int) -> ExitCriterion:
@@ -156,8 +173,10 @@ def criterion_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Criterion “{criterion.title}” saved.")
             return redirect("handover:criteria", slug=access.programme.slug)
-    rows = [(c, form if c.pk == criterion.pk else CriterionEditForm(criterion=c))
-            for c in ExitCriterion.objects.of(access.programme).with_latest_attestation()]  # fmt: skip
+    items = _with_thresholds(
+        access.programme, with_kpi_green(ExitCriterion.objects.of(access.programme).with_latest_attestation())
+    )
+    rows = [(c, form if c.pk == criterion.pk else CriterionEditForm(criterion=c)) for c in items]
     return render(
         request,
         "handover/criteria.html",
@@ -516,11 +535,20 @@ def knowledge_transfer(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, "Knowledge-transfer plan saved.")
                 return redirect("handover:kt", slug=programme.slug)
-    today = timezone.now().astimezone(ZoneInfo(programme.timezone)).date()
+    now = timezone.now()
+    today = now.astimezone(ZoneInfo(programme.timezone)).date()
     return render(
         request,
         "handover/kt.html",
-        _base(access, rows=kt_rows(programme, today=today), form=form),
+        _base(
+            access,
+            rows=kt_rows(programme, today=today, at=now),
+            # The scorecard's and the exit gate's BAU share, over their window.
+            bau_share=bau_share(programme, Window.ending(programme, at=now)),
+            measured=kt_measured_phase(programme),
+            planned=current_phase(programme, today=today),
+            form=form,
+        ),
         status=400 if form.errors else 200,
     )
 

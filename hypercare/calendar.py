@@ -121,6 +121,36 @@ class WorkingCalendar:
         )
         return opens.astimezone(UTC), closes.astimezone(UTC)
 
+    def is_working_day(self, day: date) -> bool:
+        """The local date has working hours and is not a holiday."""
+        return self.window(day) is not None
+
+    def working_days_until(self, last: date, count: int) -> list[date]:
+        """The `count` working days ending on or before `last`, oldest first."""
+        days: list[date] = []
+        if count <= 0:
+            return days
+        for offset in range(MAX_DAYS_SCANNED):
+            day = last - timedelta(days=offset)
+            if self.is_working_day(day):
+                days.append(day)
+                if len(days) == count:
+                    return days[::-1]
+        raise CalendarError(f"No working time within {MAX_DAYS_SCANNED} days: check the hours and holidays.")
+
+    def working_days_from(self, first: date, count: int) -> list[date]:
+        """The `count` working days starting on or after `first`, oldest first."""
+        days: list[date] = []
+        if count <= 0:
+            return days
+        for offset in range(MAX_DAYS_SCANNED):
+            day = first + timedelta(days=offset)
+            if self.is_working_day(day):
+                days.append(day)
+                if len(days) == count:
+                    return days
+        raise CalendarError(f"No working time within {MAX_DAYS_SCANNED} days: check the hours and holidays.")
+
     def windows_from(self, instant: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Working windows from an instant on, the first one clipped to start at it."""
         day = instant.astimezone(self.timezone).date()

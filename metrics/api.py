@@ -205,7 +205,7 @@ class SnapshotListView(ProgrammeScopedMixin, APIView):
             now = timezone.now()
             figures = snapshot_figures(programme=self.programme, day=today, at=now)
             snapshots.append(Snapshot(programme=self.programme, date=today, computed_at=now, **figures))
-        return Response(SnapshotSerializer(snapshots, many=True).data)
+        return Response(SnapshotSerializer(snapshots, many=True, context={"programme": self.programme}).data)
 
 
 def scorecard_data(metrics: ProgrammeMetrics) -> dict:
@@ -241,6 +241,7 @@ def scorecard_data(metrics: ProgrammeMetrics) -> dict:
                         for r in result.rows
                     ],
                     "note": result.note,
+                    "window": result.window.as_dict() if result.window else None,
                 }
             )
         areas.append({"slug": area.slug, "name": area.name, "status": area.status, "kpis": kpis})
@@ -265,9 +266,11 @@ class ScorecardView(ProgrammeScopedMixin, APIView):
         summary="Scorecard",
         description=(
             "Technical health, adoption, process velocity and service-queue health: every KPI with its "
-            "value over the last 7 days (or as of today), the programme's threshold, red/amber/green "
-            "status (`none` without data), a 42-day daily sparkline and its breakdown rows; and the "
-            "training-gap detector's findings."
+            "value over the last 7 days (its `window`; null for the tier shares, cumulative since go-live), "
+            "the programme's threshold, red/amber/green status (`none` without data), a 42-day daily "
+            "sparkline and its breakdown rows; and the training-gap detector's findings. The exception rate, "
+            "integration success, governor-limit alerts, lock contentions, BAU share and resolution SLA "
+            "compliance are the exit gate's figures too: same definition, same default window, same threshold."
         ),
         responses=ScorecardSerializer,
         tags=["metrics"],

@@ -17,9 +17,10 @@ from datetime import date
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from metrics import selectors
 from metrics.kpis import KPI_BY_SLUG, Direction
 from metrics.scorecard import ProgrammeMetrics, _baseline_dimension
-from metrics.snapshots import SEVERITIES, TIERS, sla_compliance, tier_shares
+from metrics.snapshots import TIERS, tier_shares
 
 PALETTE_SIZE = 8
 
@@ -184,17 +185,18 @@ def _tier_shares(metrics: ProgrammeMetrics) -> Chart:
 
 
 def _sla_compliance(metrics: ProgrammeMetrics) -> Chart:
-    lines = [Line("All severities", metrics.snapshot_line(lambda s: sla_compliance(s)))]
-    for severity in SEVERITIES:
-        lines.append(
-            Line(
-                f"Sev{severity}",
-                metrics.snapshot_line(lambda s, sev=severity: sla_compliance(s, severity=sev)),
-            )
-        )
+    lines = [
+        Line(
+            "Resolution SLA met, 7 days",
+            [metrics.rolling_share("sla_resolution_met", "sla_resolution_judged", d) for d in metrics.dates],
+        ),
+        Line("Judged that day", metrics.snapshot_line(lambda s: s.sla_resolution_judged), bar=True),
+    ]
     return Chart(
-        "sla_compliance", "Resolution SLA met (cumulative)", "%", metrics.dates, lines,
+        "sla_compliance", "Resolution SLA met, rolling 7 days", "%", metrics.dates, lines,
         _threshold_references(metrics, "sla_resolution_compliance"),
+        note="Of the tickets resolved, or still open past their resolution due instant, in the 7 days "
+        "ending each day: the share resolved by their due instant. The bars count the tickets judged each day.",
     )  # fmt: skip
 
 
@@ -204,23 +206,21 @@ def _bau_share(metrics: ProgrammeMetrics) -> Chart:
         "BAU share of tickets reported, rolling 7 days",
         "%",
         metrics.dates,
-        [Line("BAU share", [metrics.rolling_share("intake_bau", "intake", d) for d in metrics.dates])],
+        [Line("BAU share", [metrics.rolling_share("intake_bau", "intake_desk", d) for d in metrics.dates])],
         _threshold_references(metrics, "bau_share"),
+        note="Of the tickets reported in the 7 days ending each day that reached the desk (all but those "
+        "resolved at Tier 1), the share whose handling team is BAU; unassigned tickets count in the whole.",
     )
-
-
-def _ratio(metrics: ProgrammeMetrics, part: str, whole: str) -> list[float | None]:
-    return metrics._ratio_line(part, whole)[1]
 
 
 CHARTS: dict[str, Callable[[ProgrammeMetrics], Chart]] = {
     "exception_rate": _telemetry_chart(
         "exception_rate", "Exception rate", "%", "exception_rate",
-        lambda m: _ratio(m, "exceptions", "transactions"),
+        lambda m: m.ratio_line(selectors.exception_rate),
     ),
     "integration_success_rate": _telemetry_chart(
         "integration_success_rate", "Integration success rate", "%", "integration_success_rate",
-        lambda m: m.result("integration_success_rate").sparkline, zero_based=False,
+        lambda m: m.ratio_line(selectors.integration_success), zero_based=False,
     ),
     "governor_limit_alerts": _telemetry_chart(
         "governor_limit_alerts", "Governor-limit alerts per day", "alerts", "governor_limit_alerts",

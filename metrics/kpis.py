@@ -113,11 +113,16 @@ class KpiDefinition:
     threshold: Threshold
     chart: str
     help: str
+    # The exit criterion kind that judges this same figure. Its threshold is this KPI's green
+    # boundary (the default here, or the programme's override): one home for both screens.
+    gate_criterion: str = ""
 
 
-def _kpi(slug, name, area, unit, direction, green, red, chart, help, *, green_high=None, inclusive=False):
+def _kpi(
+    slug, name, area, unit, direction, green, red, chart, help, *, green_high=None, inclusive=False, gate=""
+):
     return KpiDefinition(
-        slug, name, area, unit, Threshold(direction, green, red, green_high, inclusive), chart, help
+        slug, name, area, unit, Threshold(direction, green, red, green_high, inclusive), chart, help, gate
     )
 
 
@@ -127,13 +132,13 @@ T, A, V, Q = Area.TECHNICAL, Area.ADOPTION, Area.VELOCITY, Area.QUEUE
 # The defaults are seed 000's numbers where it gives one; the amber bands are ours, and editable.
 KPIS: list[KpiDefinition] = [
     _kpi("exception_rate", "Exception rate", T, "%", L, 0.1, 0.5, "exception_rate",
-         "Platform exceptions as a share of transactions, last 7 days."),
+         "Platform exceptions as a share of transactions, last 7 days.", gate="exception_rate"),
     _kpi("integration_success_rate", "Integration success rate", T, "%", H, 99.5, 99.0, "integration_success_rate",
-         "Integration calls that succeeded, last 7 days."),
+         "Integration calls that succeeded, last 7 days.", gate="integration_success"),
     _kpi("governor_limit_alerts", "Governor-limit alerts", T, "alerts", L, 0, 5, "governor_limit_alerts",
-         "Alerts raised in the last 7 days.", inclusive=True),
+         "Alerts raised in the last 7 days.", inclusive=True, gate="governor_limit_alerts"),
     _kpi("lock_contentions", "Lock contentions", T, "contentions", L, 0, 5, "lock_contentions",
-         "Database lock contentions in the last 7 days.", inclusive=True),
+         "Database lock contentions in the last 7 days.", inclusive=True, gate="lock_contentions"),
     _kpi("dau_wau_ratio", "DAU/WAU ratio", A, "%", H, 50, 20, "dau_wau_ratio",
          "Average daily over weekly active users, last 7 days; per business unit and geography.", inclusive=True),
     _kpi("record_creation_vs_baseline", "Record creation vs legacy baseline", A, "% below baseline", L, 20, 40,
@@ -153,11 +158,15 @@ KPIS: list[KpiDefinition] = [
     _kpi("tier3_share", "Resolved at Tier 3", Q, "%", B, 15, 10, "tier_shares",
          "Share of resolved tickets resolved by core engineers (target 15–20%).", green_high=20),
     _kpi("sla_resolution_compliance", "Resolution SLA met", Q, "%", H, 95, 85, "sla_compliance",
-         "Tickets resolved within their SLA among those decided (met or breached).", inclusive=True),
+         "Tickets resolved by their resolution due instant, of those resolved or overdue in the last 7 days.",
+         inclusive=True, gate="sla_compliance"),
     _kpi("bau_share", "BAU share of incoming tickets", Q, "%", H, 80, 50, "bau_share",
-         "Tickets reported in the last 7 days that the BAU team handles.", inclusive=True),
+         "Tickets reported in the last 7 days that reached the desk and that the BAU team handles.",
+         inclusive=True, gate="bau_share"),
 ]  # fmt: skip
 KPI_BY_SLUG = {kpi.slug: kpi for kpi in KPIS}
+# The KPI whose green boundary an exit criterion kind reads as its threshold.
+KPI_BY_GATE_CRITERION = {kpi.gate_criterion: kpi for kpi in KPIS if kpi.gate_criterion}
 
 
 def threshold_for(kpi: KpiDefinition, overrides: dict | None = None) -> Threshold:
@@ -171,6 +180,15 @@ def threshold_for(kpi: KpiDefinition, overrides: dict | None = None) -> Threshol
         red=row.red,
         green_high=row.green_high if kpi.threshold.direction == Direction.BAND else None,
     )
+
+
+def moved_green(threshold: Threshold, green: float) -> Threshold:
+    """`threshold` with its green boundary at `green`; the red one moves along (keeping the amber band as
+    wide as it was) only where it would otherwise be on the wrong side of green."""
+    moved = replace(threshold, green=green)
+    if moved.check():
+        moved = replace(moved, red=threshold.red + (green - threshold.green))
+    return moved
 
 
 def kpi_evaluate(kpi_slug: str, value: float | None, *, programme=None) -> str:

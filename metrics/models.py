@@ -29,7 +29,12 @@ class Snapshot(models.Model):
     cumulative_closures = models.PositiveIntegerField(default=0)
     intake_defects = models.PositiveIntegerField(default=0)
     intake_training_gaps = models.PositiveIntegerField(default=0)
-    intake_bau = models.PositiveIntegerField(default=0, help_text="Tickets reported that day handled by BAU.")
+    intake_bau = models.PositiveIntegerField(
+        default=0, help_text="Tickets reported that day that reached the desk and that BAU handles."
+    )
+    intake_desk = models.PositiveIntegerField(
+        default=0, help_text="Tickets reported that day that reached the desk (not resolved at Tier 1)."
+    )
 
     open_total = models.PositiveIntegerField(default=0)
     open_defects = models.PositiveIntegerField(default=0)
@@ -45,6 +50,13 @@ class Snapshot(models.Model):
         default=0, help_text="Tickets resolved in the seven days ending that day."
     )
     sla = models.JSONField(default=dict, help_text="Per severity: response and resolution met/breached/open.")
+    sla_resolution_met = models.PositiveIntegerField(
+        default=0, help_text="Tickets judged that day (resolution SLA) that met their target."
+    )
+    sla_resolution_judged = models.PositiveIntegerField(
+        default=0,
+        help_text="Tickets whose resolution target was judged that day: resolved, or overdue and open.",
+    )
 
     class Meta:
         # Orderings name the column (programme_id), not the relation: no join to sort by programme.

@@ -18,12 +18,12 @@ from django.utils import timezone
 
 from hypercare.aggregates import cached_aggregate
 from hypercare.models import Programme
-from hypercare.roles import Team
-from hypercare.vocabulary import TRAINING_GAP_CATEGORIES
+from hypercare.vocabulary import TRAINING_GAP_CATEGORIES, Severity
+from metrics import selectors
 from metrics.kpis import KPI_BY_SLUG, KPIS, Area, KpiDefinition, Rag, Threshold, threshold_for, worst
 from metrics.models import Baseline, KpiThreshold, MetricSeries, Snapshot
+from metrics.selectors import DEFAULT_DAYS, TELEMETRY_SLUGS, Window
 from metrics.snapshots import (
-    SEVERITIES,
     TIERS,
     day_bounds,
     done_between,
@@ -37,8 +37,10 @@ from metrics.telemetry import rollup
 from tickets.models import Ticket
 
 RANGE_DAYS = 42  # six weeks: the usual length of a hypercare window
-WINDOW_DAYS = 7
+WINDOW_DAYS = DEFAULT_DAYS
 DETECTOR_DAYS = 2 * WINDOW_DAYS  # the KPI week and the one before: one query serves both
+# KPIs read as of today, cumulative since go-live, rather than over the KPI window.
+CUMULATIVE_KPIS = frozenset({"tier1_share", "tier2_share", "tier3_share"})
 # A unit or process "stands out" when at least this many of its tickets are how-to questions and
 # its how-to share is this many points above the programme's.
 DETECTOR_MIN_HOW_TO = 3
@@ -63,10 +65,15 @@ class KpiResult:
     sparkline: list[float | None]
     rows: list[Row] = field(default_factory=list)
     note: str = ""
+    window: Window | None = None  # the days the value covers (None: cumulative to today)
 
     @property
     def threshold_text(self) -> str:
         return self.threshold.describe(self.kpi.unit)
+
+    @property
+    def window_label(self) -> str:
+        return self.window.label if self.window else "since go-live, cumulative"
 
 
 @dataclass
@@ -130,6 +137,8 @@ class ProgrammeMetrics:
         self.start = min(start or self.end - timedelta(days=RANGE_DAYS - 1), self.end)
         self.dates = [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
         self.window = [self.end - timedelta(days=n) for n in range(WINDOW_DAYS - 1, -1, -1)]
+        # The KPIs' window, the same as the exit gate's default for the figures both judge.
+        self.kpi_window = Window.ending(programme, days=WINDOW_DAYS, at=self.at, last=self.end)
         # Snapshots and telemetry are read from here, so the 7-day KPIs and the trend have their data.
         self.load_start = min(self.start, self.end - timedelta(days=2 * WINDOW_DAYS - 1))
         self._results: dict[str, KpiResult] = {}
@@ -167,6 +176,14 @@ class ProgrammeMetrics:
         if by not in self._rollups:
             self._rollups[by] = rollup(list(self.series.values()), self.load_start, self.end, by=by)
         return self._rollups[by]
+
+    @cached_property
+    def telemetry(self) -> dict[str, dict[date, float]]:
+        """Daily totals of the series the technical KPIs read, over the whole loaded range."""
+        return {slug: self.line(slug) for slug in TELEMETRY_SLUGS}
+
+    def day_window(self, day: date) -> Window:
+        return Window.day(self.programme, day, at=self.at)
 
     def line(self, slug: str, key: str = "", by: str | None = None) -> dict[date, float]:
         """Daily values of a series: the total, or one value (`key`) of dimension `by`."""
@@ -219,8 +236,8 @@ class ProgrammeMetrics:
     def ticket_groups(self) -> list[dict]:
         """Recent tickets counted per business unit and process, in one aggregate over the tickets.
 
-        Serves the 7-day queue KPIs (intake, closures, training gaps, BAU share, this week and the
-        one before) and the training-gap detector's fortnight. Read from the tickets rather than
+        Serves the 7-day queue KPIs (intake, closures, training gaps, this week and the one
+        before) and the training-gap detector's fortnight. Read from the tickets rather than
         summed from snapshots, so the figures hold even on days beat has not snapshotted yet.
         """
         last_start, _ = day_bounds(self.programme, self.window[0])
@@ -251,7 +268,6 @@ class ProgrammeMetrics:
             .annotate(
                 intake=Count("pk", filter=last),
                 training_gaps=Count("pk", filter=last & gaps),
-                bau=Count("pk", filter=last & Q(team=Team.BAU)),
                 closures=Count("pk", filter=done_between(last_start, end)),
                 previous_intake=Count("pk", filter=previous),
                 previous_training_gaps=Count("pk", filter=previous & gaps),
@@ -262,7 +278,7 @@ class ProgrammeMetrics:
 
     @property
     def ticket_windows(self) -> dict[str, int]:
-        keys = ("intake", "training_gaps", "bau", "closures", "previous_intake", "previous_training_gaps")
+        keys = ("intake", "training_gaps", "closures", "previous_intake", "previous_training_gaps")
         return {key: sum(group[key] for group in self.ticket_groups) for key in keys}
 
     # KPIs ----------------------------------------------------------------------------------
@@ -288,43 +304,36 @@ class ProgrammeMetrics:
         compute = getattr(self, f"_kpi_{kpi.slug}")
         value, sparkline, rows, note = compute(kpi, threshold)
         status = worst([threshold.evaluate(value), *(row.status for row in rows)])
-        return KpiResult(kpi, threshold, value, status, sparkline, rows, note)
+        window = None if kpi.slug in CUMULATIVE_KPIS else self.kpi_window
+        return KpiResult(kpi, threshold, value, status, sparkline, rows, note, window)
 
-    def _ratio_line(self, part: str, whole: str) -> tuple[float | None, list[float | None]]:
-        parts, wholes = self.line(part), self.line(whole)
-        daily = [percent(parts[d], wholes[d]) if d in parts and d in wholes else None for d in self.dates]
-        days = [d for d in self.window if d in parts and d in wholes]
-        value = percent(sum(parts[d] for d in days), sum(wholes[d] for d in days)) if days else None
-        return value, daily
+    def ratio_line(self, selector) -> list[float | None]:
+        """A telemetry share (`selectors.exception_rate`, …) of each day of the range."""
+        return [
+            selector(self.programme, self.day_window(d), lines=self.telemetry).percent for d in self.dates
+        ]
 
     def _kpi_exception_rate(self, kpi, threshold):
-        value, daily = self._ratio_line("exceptions", "transactions")
-        note = "" if value is not None else "No exceptions and transactions data in the last 7 days."
-        return value, daily, [], note
+        value = selectors.exception_rate(self.programme, self.kpi_window, lines=self.telemetry).percent
+        note = "" if value is not None else "No day with both exceptions and transactions in the window."
+        return value, self.ratio_line(selectors.exception_rate), [], note
 
     def _kpi_integration_success_rate(self, kpi, threshold):
-        succeeded, failed = self.line("integration_success"), self.line("integration_failure")
+        value = selectors.integration_success(self.programme, self.kpi_window, lines=self.telemetry).percent
+        note = "" if value is not None else "No integration data in the window."
+        return value, self.ratio_line(selectors.integration_success), [], note
 
-        def rate(days):
-            days = [d for d in days if d in succeeded or d in failed]
-            ok = sum(succeeded.get(d, 0) for d in days)
-            return percent(ok, ok + sum(failed.get(d, 0) for d in days)) if days else None
-
-        note = "" if rate(self.window) is not None else "No integration data in the last 7 days."
-        return rate(self.window), [rate([d]) for d in self.dates], [], note
-
-    def _count_kpi(self, slug: str):
+    def _count_kpi(self, slug: str, selector):
+        value = selector(self.programme, self.kpi_window, lines=self.telemetry).value
+        note = "" if value is not None else "No data in the window."
         line = self.line(slug)
-        days = [d for d in self.window if d in line]
-        value = sum(line[d] for d in days) if days else None
-        note = "" if days else "No data in the last 7 days."
         return value, [line.get(d) for d in self.dates], [], note
 
     def _kpi_governor_limit_alerts(self, kpi, threshold):
-        return self._count_kpi("governor_limit_alerts")
+        return self._count_kpi("governor_limit_alerts", selectors.governor_limit_alerts)
 
     def _kpi_lock_contentions(self, kpi, threshold):
-        return self._count_kpi("lock_contentions")
+        return self._count_kpi("lock_contentions", selectors.lock_contentions)
 
     def dau_wau(self, key: str = "", by: str | None = None, days=None) -> float | None:
         dau, wau = self.line("daily_active_users", key, by), self.line("weekly_active_users", key, by)
@@ -448,36 +457,41 @@ class ProgrammeMetrics:
         return self._tier_kpi("3", threshold)
 
     def _kpi_sla_resolution_compliance(self, kpi, threshold):
-        latest = self.latest
+        window = self.kpi_window
+        compliance = selectors.resolution_sla_compliance(self.programme, window)
+        by_severity = selectors.resolution_sla_compliance_by(self.programme, window, by="severity")
         rows = []
-        for severity in SEVERITIES:
-            if latest is None:
-                break
-            resolution = sla_compliance(latest, "resolution", severity)
-            response = sla_compliance(latest, "response", severity)
-            counts = latest.sla.get(severity, {}).get("resolution", {})
+        for severity in Severity:
+            figure = by_severity.get(severity.value)
+            if figure is None:
+                continue
             rows.append(
                 Row(
-                    f"Sev{severity} resolution",
-                    resolution,
-                    threshold.evaluate(resolution),
-                    f"{counts.get('met', 0)} met, {counts.get('breached', 0)} breached, {counts.get('open', 0)} open",
+                    f"Sev{severity.value} resolution",
+                    figure.percent,
+                    threshold.evaluate(figure.percent),
+                    f"{figure.met} met, {figure.breached} breached",
                 )
             )
-            rows.append(Row(f"Sev{severity} response", response, threshold.evaluate(response)))
-        value = sla_compliance(latest) if latest else None
-        note = "" if value is not None else "No ticket has met or breached its resolution SLA yet."
-        return value, self.snapshot_line(lambda s: sla_compliance(s)), rows, note
+        latest = self.latest
+        if latest is not None:
+            response = sla_compliance(latest, "response")
+            rows.append(Row("Response, since go-live", response, detail="first answer within its target"))
+        note = (
+            "" if compliance.percent is not None else "No resolution target was met or missed in the window."
+        )
+        sparkline = [self.rolling_share("sla_resolution_met", "sla_resolution_judged", d) for d in self.dates]
+        return compliance.percent, sparkline, rows, note
 
     def _kpi_bau_share(self, kpi, threshold):
-        intake, bau = self.ticket_windows["intake"], self.ticket_windows["bau"]
-        sparkline = [self.rolling_share("intake_bau", "intake", d) for d in self.dates]
+        share = selectors.bau_share(self.programme, self.kpi_window)
+        sparkline = [self.rolling_share("intake_bau", "intake_desk", d) for d in self.dates]
         rows = [
-            Row("Reported, last 7 days", intake, unit="tickets"),
-            Row("Handled by BAU", bau, unit="tickets"),
+            Row("Reported and reached the desk", share.whole, unit="tickets"),
+            Row("Handled by BAU", share.part, unit="tickets"),
         ]
-        note = "" if intake else "No tickets reported in the last 7 days."
-        return percent(bau, intake), sparkline, rows, note
+        note = "" if share.whole else "No ticket reported in the window reached the desk."
+        return share.percent, sparkline, rows, note
 
     # Training-gap detector ---------------------------------------------------------------
 

@@ -3,11 +3,27 @@ fast enough for 50,000 points a request); these serializers describe the contrac
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from metrics.kpis import Direction, Rag
 from metrics.models import Snapshot
-from metrics.snapshots import SLA_KINDS, sla_compliance, tier_shares
+from metrics.snapshots import (
+    day_bau_share,
+    day_resolution_compliance,
+    day_window,
+    sla_compliance,
+    tier_shares,
+)
+
+
+class WindowSerializer(serializers.Serializer):
+    """The local days a figure covers."""
+
+    first = serializers.DateField(help_text="First day (programme-local), inclusive.")
+    last = serializers.DateField(help_text="Last day, inclusive; today's figures count up to now.")
+    days = serializers.IntegerField()
+    label = serializers.CharField(help_text='As the screens print it, e.g. "last 7 days, 14 Mar – 20 Mar".')
 
 
 class DimensionsSerializer(serializers.Serializer):
@@ -65,10 +81,17 @@ class SnapshotSerializer(serializers.ModelSerializer):
         child=serializers.IntegerField(), help_text="Tickets resolved at each tier, cumulative."
     )
     tier_shares = serializers.SerializerMethodField(help_text="% of resolved tickets resolved at each tier.")
-    bau_share = serializers.SerializerMethodField(help_text="% of the day's intake handled by the BAU team.")
+    window = serializers.SerializerMethodField(help_text="The one day the day's figures cover.")
+    bau_share = serializers.SerializerMethodField(
+        help_text="The day's BAU share, as the scorecard and the exit gate define it over that one day: of "
+        "the tickets reported that day that reached the desk (`intake_desk`), the % whose handling team is "
+        "BAU (`intake_bau`)."
+    )
     sla = serializers.DictField(child=SlaSeveritySerializer(), help_text="Per severity, cumulative.")
     sla_compliance = serializers.SerializerMethodField(
-        help_text="Met / (met + breached) in %, all severities."
+        help_text="`resolution`: the day's resolution SLA compliance, as the scorecard and the exit gate define "
+        "it over that one day (`sla_resolution_met` of `sla_resolution_judged`); `response`: met / (met + "
+        "breached) in %, all severities, cumulative."
     )
 
     class Meta:
@@ -84,6 +107,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "intake_defects",
             "intake_training_gaps",
             "intake_bau",
+            "intake_desk",
             "bau_share",
             "open_total",
             "open_defects",
@@ -97,7 +121,10 @@ class SnapshotSerializer(serializers.ModelSerializer):
             "cycle_time_p90_hours",
             "cycle_time_sample",
             "sla",
+            "sla_resolution_met",
+            "sla_resolution_judged",
             "sla_compliance",
+            "window",
         ]
 
     def get_is_live(self, snapshot) -> bool:
@@ -106,11 +133,22 @@ class SnapshotSerializer(serializers.ModelSerializer):
     def get_tier_shares(self, snapshot) -> dict[str, float | None]:
         return {tier: _round(share) for tier, share in tier_shares(snapshot).items()}
 
+    @property
+    def _programme(self):
+        return self.context["programme"]
+
+    @extend_schema_field(WindowSerializer)
+    def get_window(self, snapshot) -> dict:
+        return WindowSerializer(day_window(snapshot, self._programme).as_dict()).data
+
     def get_bau_share(self, snapshot) -> float | None:
-        return _round(100 * snapshot.intake_bau / snapshot.intake) if snapshot.intake else None
+        return _round(day_bau_share(snapshot, self._programme).percent)
 
     def get_sla_compliance(self, snapshot) -> dict[str, float | None]:
-        return {kind: _round(sla_compliance(snapshot, kind)) for kind in SLA_KINDS}
+        return {
+            "response": _round(sla_compliance(snapshot, "response")),
+            "resolution": _round(day_resolution_compliance(snapshot, self._programme).percent),
+        }
 
 
 def _round(value: float | None) -> float | None:
@@ -171,6 +209,9 @@ class KpiSerializer(serializers.Serializer):
     )
     rows = KpiRowSerializer(many=True)
     note = serializers.CharField(allow_blank=True)
+    window = WindowSerializer(
+        allow_null=True, help_text="The days `value` covers; null for a KPI cumulative since go-live."
+    )
 
 
 class AreaSerializer(serializers.Serializer):

@@ -10,8 +10,7 @@ hypercare for the backlog.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
@@ -19,8 +18,16 @@ from django.db.models import Aggregate, Count, F, FloatField, Func, Q
 from django.utils import timezone
 
 from hypercare.models import Programme
-from hypercare.roles import Team
 from hypercare.vocabulary import DEFECT_CATEGORIES, TRAINING_GAP_CATEGORIES, Category, Severity, Status, Tier
+from metrics.selectors import (
+    Compliance,
+    Share,
+    Window,
+    bau_share_counts,
+    local_date,
+    sla_compliance_counts,
+)
+from sla.outcomes import resolution_judged_q, resolution_met_q
 from tickets.models import Ticket
 
 CYCLE_TIME_WINDOW_DAYS = 7
@@ -29,18 +36,19 @@ TIERS = [str(value) for value in Tier.values]
 SLA_KINDS = ("response", "resolution")
 
 
+# Resolution targets decided before a snapshot's cut-off, since the beginning.
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def local_today(programme: Programme, at: datetime) -> date:
     """The programme's calendar date at the instant `at`."""
-    return at.astimezone(ZoneInfo(programme.timezone)).date()
+    return local_date(programme, at)
 
 
 def day_bounds(programme: Programme, day: date) -> tuple[datetime, datetime]:
     """Local midnight at the start of `day` and of the next day, as aware instants (DST-correct)."""
-    tz = ZoneInfo(programme.timezone)
-    return (
-        datetime.combine(day, time.min, tzinfo=tz),
-        datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz),
-    )
+    window = Window.day(programme, day)
+    return window.start, window.end
 
 
 def done_before(instant: datetime) -> Q:
@@ -115,12 +123,14 @@ def _cycle_percentiles(resolved, sample: int) -> tuple[float | None, float | Non
 def snapshot_figures(*, programme: Programme, day: date, at: datetime | None = None) -> dict:
     """Every figure of the snapshot of `day`, as of the end of that day or `at`, whichever is earlier.
 
-    Two queries on PostgreSQL (three on SQLite), whatever the number of tickets: one pass over the
-    programme's tickets grouped by severity, tier and category, then the cycle-time percentiles.
+    The day's BAU share and resolution SLA compliance are the selectors' (`metrics.selectors`)
+    over the one-day window. Two queries on PostgreSQL (three on SQLite), whatever the number of
+    tickets: one pass over the programme's tickets grouped by severity, tier and category, then
+    the cycle-time percentiles.
     """
     at = at or timezone.now()
-    start, end = day_bounds(programme, day)
-    cutoff = min(end, at)
+    window = Window.day(programme, day, at=at)
+    start, cutoff = window.start, window.until
     if cutoff <= start:
         raise ValueError(f"{day} has not started yet in {programme.timezone}.")
     window_start, _ = day_bounds(programme, day - timedelta(days=CYCLE_TIME_WINDOW_DAYS - 1))
@@ -130,7 +140,8 @@ def snapshot_figures(*, programme: Programme, day: date, at: datetime | None = N
     counts = {
         "total": Count("pk"),
         "intake": Count("pk", filter=reported_today),
-        "intake_bau": Count("pk", filter=reported_today & Q(team=Team.BAU)),
+        **bau_share_counts(window, prefix="day_"),
+        **sla_compliance_counts(window, prefix="day_sla_"),
         "closed": Count("pk", filter=done_before(cutoff)),
         "closures": Count("pk", filter=done_between(start, cutoff)),
         "open": Count("pk", filter=open_at(cutoff)),
@@ -138,18 +149,25 @@ def snapshot_figures(*, programme: Programme, day: date, at: datetime | None = N
     }
     for tier in TIERS:
         counts[f"tier{tier}"] = Count("pk", filter=Q(resolved_at__lt=cutoff, resolved_at_tier=int(tier)))
-    for kind in SLA_KINDS:
-        due, breached, done = (
-            f"{kind}_due_at",
-            f"{kind}_breached",
-            ("first_responded_at" if kind == "response" else "resolved_at"),
-        )
+    # Response: answered by the due instant, or the target missed. Resolution: the SLA layer's
+    # judgement, every target decided before the cut-off.
+    judged = resolution_judged_q(EPOCH, cutoff, cutoff)
+    sla_counts = {
+        "response": (
+            Q(
+                response_breached=False,
+                first_responded_at__lt=cutoff,
+                first_responded_at__lte=F("response_due_at"),
+            ),
+            Q(response_breached=True, response_due_at__lt=cutoff),
+        ),
+        "resolution": (judged & resolution_met_q(), judged & ~resolution_met_q()),
+    }
+    for kind, (met, breached) in sla_counts.items():
         # Aliases carry an sla_ prefix: "response_breached" is a ticket column.
-        counts[f"sla_{kind}_due"] = Count("pk", filter=Q(**{f"{due}__isnull": False}))
-        counts[f"sla_{kind}_breached"] = Count("pk", filter=Q(**{breached: True, f"{due}__lt": cutoff}))
-        counts[f"sla_{kind}_met"] = Count(
-            "pk", filter=Q(**{breached: False, f"{done}__lt": cutoff, f"{done}__lte": F(due)})
-        )
+        counts[f"sla_{kind}_due"] = Count("pk", filter=Q(**{f"{kind}_due_at__isnull": False}))
+        counts[f"sla_{kind}_breached"] = Count("pk", filter=breached)
+        counts[f"sla_{kind}_met"] = Count("pk", filter=met)
     # One pass over the programme's tickets. At most 4 × 3 × 8 groups come back; the breakdowns
     # (per severity for the SLA, per tier and category for the open tickets) are sums of them.
     groups = list(tickets.values("severity", "tier", "category").annotate(**counts))
@@ -193,7 +211,10 @@ def snapshot_figures(*, programme: Programme, day: date, at: datetime | None = N
         "cumulative_closures": total("closed"),
         "intake_defects": total("intake", defects),
         "intake_training_gaps": total("intake", training_gaps),
-        "intake_bau": total("intake_bau"),
+        "intake_bau": total("day_bau"),
+        "intake_desk": total("day_desk"),
+        "sla_resolution_met": total("day_sla_met"),
+        "sla_resolution_judged": total("day_sla_judged"),
         "open_total": total("open"),
         "open_defects": total("open", defects),
         "open_training_gaps": total("open", training_gaps),
@@ -216,6 +237,7 @@ FIGURE_FIELDS = (
     "intake_defects",
     "intake_training_gaps",
     "intake_bau",
+    "intake_desk",
     "open_total",
     "open_defects",
     "open_training_gaps",
@@ -227,6 +249,8 @@ FIGURE_FIELDS = (
     "cycle_time_p90_hours",
     "cycle_time_sample",
     "sla",
+    "sla_resolution_met",
+    "sla_resolution_judged",
 )
 
 
@@ -244,15 +268,28 @@ def tier_shares(snapshot) -> dict[str, float | None]:
 
 
 def sla_compliance(snapshot, kind: str = "resolution", severity: str | None = None) -> float | None:
-    """Met / (met + breached) in %, for one severity or all of them; None before any ticket is decided."""
+    """Met / (met + breached) in %, cumulative to the snapshot's day, for one severity or all of them;
+    None before any ticket is decided."""
     severities = [severity] if severity else SEVERITIES
     met = sum(snapshot.sla.get(s, {}).get(kind, {}).get("met", 0) for s in severities)
     breached = sum(snapshot.sla.get(s, {}).get(kind, {}).get("breached", 0) for s in severities)
     return percent(met, met + breached)
 
 
-def snapshot_take(*, programme: Programme, day: date, at: datetime | None = None):
-    """Compute and store a day's snapshot: metrics.services.snapshot_take, where the write lives."""
-    from metrics.services import snapshot_take as take
+def day_window(snapshot, programme: Programme) -> Window:
+    """The one-day window of a snapshot of `programme`."""
+    return Window.day(programme, snapshot.date, at=snapshot.computed_at)
 
-    return take(programme=programme, day=day, at=at)
+
+def day_bau_share(snapshot, programme: Programme) -> Share:
+    """The snapshot day's BAU share (`metrics.selectors.bau_share` over that day)."""
+    return Share(part=snapshot.intake_bau, whole=snapshot.intake_desk, window=day_window(snapshot, programme))
+
+
+def day_resolution_compliance(snapshot, programme: Programme) -> Compliance:
+    """The snapshot day's resolution SLA compliance (`resolution_sla_compliance` over that day)."""
+    return Compliance(
+        part=snapshot.sla_resolution_met,
+        whole=snapshot.sla_resolution_judged,
+        window=day_window(snapshot, programme),
+    )

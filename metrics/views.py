@@ -391,6 +391,7 @@ def thresholds(request: HttpRequest, slug: str) -> HttpResponse:
                 "is_band": threshold.direction == Direction.BAND,
                 "custom": kpi.slug in overrides,
                 "default_text": kpi.threshold.describe(kpi.unit),
+                "gate": bool(kpi.gate_criterion),
                 "form": form,
             }
         )

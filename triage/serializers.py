@@ -65,13 +65,22 @@ class PeriodQuerySerializer(serializers.Serializer):
 
 
 class ComplianceRowSerializer(serializers.Serializer):
-    met = serializers.IntegerField()
-    breached = serializers.IntegerField()
-    open = serializers.IntegerField()
+    met = serializers.IntegerField(
+        help_text="Judged in the period and resolved by the resolution due instant."
+    )
+    breached = serializers.IntegerField(
+        help_text="Judged in the period: resolved late, or still open past it."
+    )
+    open = serializers.IntegerField(help_text="Still open, resolution target not due yet: not judged.")
     total = serializers.IntegerField()
-    response_breached = serializers.IntegerField()
-    resolution_breached = serializers.IntegerField()
-    met_percent = serializers.FloatField(allow_null=True)
+    response_breached = serializers.IntegerField(
+        help_text="Of these tickets, those that missed the response target."
+    )
+    resolution_breached = serializers.IntegerField(help_text="The same as `breached`.")
+    met_percent = serializers.FloatField(
+        allow_null=True,
+        help_text="met / (met + breached) × 100, one decimal: the scorecard's resolution compliance.",
+    )
 
 
 class SeverityComplianceSerializer(ComplianceRowSerializer):

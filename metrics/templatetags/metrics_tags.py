@@ -4,13 +4,14 @@ from django import template
 
 from metrics.charts import render_sparkline
 from metrics.kpis import Rag
+from metrics.selectors import percent_text
 
 register = template.Library()
 
 
 @register.filter
 def kpi_value(value, unit: str = "") -> str:
-    """A KPI or breakdown value with its unit, e.g. "0.08%", "13.5 h", "42% below baseline", "—"."""
+    """A KPI or breakdown value with its unit, e.g. "0.080%", "13.5 h", "42% below baseline", "—"."""
     if value is None:
         return "—"
     if unit == "% below baseline":
@@ -18,7 +19,7 @@ def kpi_value(value, unit: str = "") -> str:
     if unit == "% above baseline":
         return f"{value:.0f}% above baseline" if value >= 0 else f"{-value:.0f}% below baseline"
     if unit == "%":
-        return f"{value:.2f}%" if abs(value) < 1 else f"{value:.1f}%"
+        return percent_text(value)
     if unit == "points":
         return f"{value:+.1f} points"
     if unit == "h":

@@ -18,6 +18,8 @@ from django.utils import timezone
 from hypercare.models import Membership, NotificationPreference, Programme, ProgrammeStatus
 from hypercare.roles import Role
 from hypercare.vocabulary import OPEN_STATUSES
+from metrics import selectors
+from metrics.selectors import Window
 from releases.models import (
     ChangeStatus,
     Hotfix,
@@ -28,6 +30,7 @@ from releases.models import (
     StatusReport,
 )
 from releases.services.patches import release_settings_for
+from releases.signals import status_figures_collect
 from tickets.models import KnownIssue
 
 logger = logging.getLogger(__name__)
@@ -60,6 +63,38 @@ def _chart(points: list[dict]) -> dict:
         )
 
     return {"logged": line("logged"), "resolved": line("resolved"), "floor": floor, "top": top}
+
+
+# The scorecard's and the exit gate's figures a status report repeats, in the order it shows them.
+KEY_FIGURES = (
+    ("resolution_sla_compliance", "Resolution SLA compliance"),
+    ("bau_share", "BAU share of incoming tickets"),
+    ("exception_rate", "Exception rate"),
+    ("integration_success", "Integration success"),
+    ("governor_limit_alerts", "Governor-limit alerts"),
+    ("lock_contentions", "Lock contentions"),
+)
+
+
+def key_figures(*, programme: Programme, at: datetime) -> dict:
+    """The scorecard's and the exit gate's figures over their window, as their selectors compute them
+    (JSON-ready): the sponsor reads the same numbers as the dashboards that morning. Four queries."""
+    window = Window.ending(programme, at=at)
+    lines = selectors.telemetry_days(programme, window)
+    values = {
+        "resolution_sla_compliance": selectors.resolution_sla_compliance(programme, window),
+        "bau_share": selectors.bau_share(programme, window),
+        "exception_rate": selectors.exception_rate(programme, window, lines=lines),
+        "integration_success": selectors.integration_success(programme, window, lines=lines),
+        "governor_limit_alerts": selectors.governor_limit_alerts(programme, window, lines=lines),
+        "lock_contentions": selectors.lock_contentions(programme, window, lines=lines),
+    }
+    rows = []
+    for key, label in KEY_FIGURES:
+        figure = values[key]
+        value = figure.value if isinstance(figure, selectors.Total) else figure.percent
+        rows.append({"key": key, "label": label, "value": value, "text": figure.text})
+    return {"window": window.as_dict(), "figures": rows}
 
 
 def status_figures(*, programme: Programme, kind: str = ReportKind.DAILY, at: datetime | None = None) -> dict:
@@ -142,7 +177,10 @@ def status_figures(*, programme: Programme, kind: str = ReportKind.DAILY, at: da
     pending_changes = ProductionChange.objects.filter(
         programme=programme, status=ChangeStatus.AWAITING_APPROVAL
     ).count()
-    return {
+    extra: dict = {}
+    for _, figures in status_figures_collect.send(sender=Programme, programme=programme, kind=kind, at=at):
+        extra |= figures or {}
+    return extra | {
         "kind": str(kind),
         "date": today.isoformat(),
         "period_days": PERIOD_DAYS[kind],
@@ -156,6 +194,7 @@ def status_figures(*, programme: Programme, kind: str = ReportKind.DAILY, at: da
         "releases_planned": planned,
         "hotfixes": hotfix_counts,
         "production_changes_awaiting_approval": pending_changes,
+        "key_figures": key_figures(programme=programme, at=at),
     }
 
 

@@ -45,7 +45,31 @@ def telemetry(programme, slug: str, values: dict[date, float]) -> None:
     )
 
 
+def window_days(n: int, *, at: datetime = AT) -> list[date]:
+    """The n local days ending on `at`'s date, today included (oldest first): the window of a figure
+    criterion and of the scorecard's KPIs."""
+    today = at.date()
+    return [today - timedelta(days=n - 1 - i) for i in range(n)]
+
+
 def last_days(n: int, *, at: datetime = AT) -> list[date]:
     """The n complete local days ending the day before `at` (oldest first)."""
     today = at.date()
     return [today - timedelta(days=n - i) for i in range(n)]
+
+
+def last_working_days(n: int, *, at: datetime = AT) -> list[date]:
+    """The n working days (Monday to Friday) ending the day before `at` (oldest first)."""
+    days, day = [], at.date()
+    while len(days) < n:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            days.append(day)
+    return days[::-1]
+
+
+def take(persona, ticket, *, at: datetime):
+    """`persona` takes the ticket at `at`, through the ticket workflow (the timeline records who handled it)."""
+    from tickets.services import ticket_take
+
+    return ticket_take(access=access_of(persona), ticket=ticket, at=at)

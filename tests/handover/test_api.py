@@ -21,7 +21,7 @@ def test_the_exit_gate_lists_every_criterion_with_status_value_and_threshold(vie
     assert response.status_code == 200
     data = response.json()
     assert data["green"] is False and data["programme"] == "acme"
-    assert len(data["criteria"]) == 12
+    assert len(data["criteria"]) == 14
     bau = next(c for c in data["criteria"] if c["kind"] == "bau_share")
     assert bau["status"] == "not_measurable" and bau["value"] is None
     assert bau["threshold"] == "80.0000" and bau["threshold_display"] == "≥ 80% of incoming"

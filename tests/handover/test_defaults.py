@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from handover.criteria import criterion_threshold
 from handover.models import CriterionKind, ExitCriterion, HandoverItem, ItemStatus, KtPhase, PhaseKind
 from tests.factories import ProgrammeFactory
 
@@ -25,12 +26,18 @@ def test_it_creates_the_seeds_criteria_for_a_new_programme(programme):
         CriterionKind.MONTH_END_CLOSE,
         CriterionKind.HANDOVER_PACK,
         CriterionKind.SLA_COMPLIANCE,
+        CriterionKind.BAU_RAN_QUEUE,
+        CriterionKind.NO_RESCUE,
     ]
-    thresholds = dict(ExitCriterion.objects.of(programme).values_list("kind", "threshold"))
+    thresholds = {c.kind: criterion_threshold(c) for c in ExitCriterion.objects.of(programme)}
     assert float(thresholds[CriterionKind.EXCEPTION_RATE]) == 0.1
     assert float(thresholds[CriterionKind.INTEGRATION_SUCCESS]) == 99.5
     assert float(thresholds[CriterionKind.BAU_SHARE]) == 80
     assert float(thresholds[CriterionKind.BAU_COMANAGED]) == 14
+    assert float(thresholds[CriterionKind.BAU_RAN_QUEUE]) == 80
+    assert float(thresholds[CriterionKind.NO_RESCUE]) == 0
+    windows = dict(ExitCriterion.objects.of(programme).values_list("kind", "window_days"))
+    assert windows[CriterionKind.BAU_RAN_QUEUE] == windows[CriterionKind.NO_RESCUE] == 14
 
 
 def test_it_prefills_the_handover_pack_from_the_seeds(programme):

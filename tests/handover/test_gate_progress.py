@@ -7,7 +7,7 @@ import pytest
 from handover import services
 from handover.criteria import gate_evaluate
 from handover.models import CriterionKind, ExitCriterion, HandoverItem, ItemStatus
-from tests.handover.factories import access_of, telemetry, ticket
+from tests.handover.factories import access_of, take, telemetry, ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def statuses(gate) -> dict[str, str]:
     return {r.criterion.kind: r.status for r in gate.results}
 
 
-def test_the_gate_turns_green_as_the_data_progresses(programme, lead, owner, engineer):
+def test_the_gate_turns_green_as_the_data_progresses(programme, lead, owner, engineer, bau):
     from sla.models import SlaPolicy
 
     policy = SlaPolicy.objects.filter(programme=programme).first()
@@ -30,8 +30,10 @@ def test_the_gate_turns_green_as_the_data_progresses(programme, lead, owner, eng
     for offset in range(14):
         day = go_live + timedelta(days=offset)
         for n in range(1 + offset // 3):
-            ticket(programme, reported_at=noon(day) + timedelta(minutes=n), team="project", status="resolved",
-                   resolved_at=noon(day) + timedelta(hours=3), sla_started_at=noon(day), sla_policy=policy)  # fmt: skip
+            worked = ticket(programme, reported_at=noon(day) + timedelta(minutes=n), team="project",
+                            status="resolved", resolved_at=noon(day) + timedelta(hours=3), sla_started_at=noon(day),
+                            resolution_due_at=noon(day) + timedelta(hours=8), sla_policy=policy)  # fmt: skip
+            take(engineer, worked, at=noon(day) + timedelta(hours=1))
     sev1 = ticket(programme, reported_at=noon(go_live + timedelta(days=12)), severity=1, team="project",
                   status="in_progress", sla_started_at=noon(go_live), sla_policy=policy)  # fmt: skip
     sev2 = ticket(
@@ -42,15 +44,17 @@ def test_the_gate_turns_green_as_the_data_progresses(programme, lead, owner, eng
     assert not early.green
     assert statuses(early)[CriterionKind.OPEN_SEV12] == "fail"
     assert statuses(early)[CriterionKind.VOLUME_TREND] == "fail"
-    assert statuses(early)[CriterionKind.BAU_COMANAGED] == "not_measurable"
+    assert statuses(early)[CriterionKind.BAU_COMANAGED] == "fail"  # the project team ran every day
+    assert statuses(early)[CriterionKind.BAU_RAN_QUEUE] == "fail"
 
     # Weeks 3-5: BAU takes over the queue, intake falls, the Sev1/Sev2 are fixed, telemetry is clean.
     for offset in range(14, 35):
         day = go_live + timedelta(days=offset)
         for n in range(max(1, 6 - offset // 6)):
-            ticket(programme, reported_at=noon(day) + timedelta(minutes=n), team="bau" if n else "bau",
-                   status="resolved", resolved_at=noon(day) + timedelta(hours=2), sla_started_at=noon(day),
-                   sla_policy=policy)  # fmt: skip
+            worked = ticket(programme, reported_at=noon(day) + timedelta(minutes=n), team="bau",
+                            status="resolved", resolved_at=noon(day) + timedelta(hours=2), sla_started_at=noon(day),
+                            resolution_due_at=noon(day) + timedelta(hours=8), sla_policy=policy)  # fmt: skip
+            take(bau, worked, at=noon(day) + timedelta(minutes=30))
     type(sev1).objects.filter(pk__in=[sev1.pk, sev2.pk]).update(
         status="resolved", resolved_at=noon(go_live + timedelta(days=16))
     )
@@ -104,8 +108,9 @@ def test_the_gate_turns_green_as_the_data_progresses(programme, lead, owner, eng
 
 
 def test_the_demo_programmes_gate_turns_green_as_its_hypercare_runs_on(db):
-    """The demo programme (what `make run` loads) starts with a red gate; two weeks of a calm,
-    BAU-run queue, clean telemetry, an attested month-end and an accepted pack turn it green."""
+    """The demo programme (what `make run` loads) starts with a red gate; three weeks of a calm queue
+    that BAU runs, clean telemetry, an attested month-end and an accepted pack turn it green (the
+    demo's own tickets are still being worked, and escalated to the project team, in the first week)."""
     from handover.demo import seed_demo
     from hypercare.models import Membership
     from hypercare.vocabulary import OPEN_STATUSES
@@ -120,17 +125,19 @@ def test_the_demo_programmes_gate_turns_green_as_its_hypercare_runs_on(db):
     assert not start.green
     assert statuses(start)[CriterionKind.HANDOVER_PACK] == "fail"  # the demo's pack is partly complete
 
-    later = today + timedelta(days=14)
+    later = today + timedelta(days=21)
     policy = programme.sla_policies.first()
     Ticket.objects.filter(programme=programme, status__in=OPEN_STATUSES).update(
         status="resolved", resolved_at=noon(today), resolution="Fixed."
     )
-    for offset in range(1, 14):
+    bau = type("P", (), {"membership": people["bau"]})()
+    for offset in range(1, 21):
         day = today + timedelta(days=offset)
-        ticket(programme, reported_at=noon(day), team="bau", status="resolved", resolved_at=noon(day),
-               number=9000 + offset, reference=f"ACME-{9000 + offset}", sla_policy=policy,
-               sla_started_at=noon(day))  # fmt: skip
-    days = [today + timedelta(days=d) for d in range(-3, 14)]
+        worked = ticket(programme, reported_at=noon(day), team="bau", status="resolved", resolved_at=noon(day),
+                        number=9000 + offset, reference=f"ACME-{9000 + offset}", sla_policy=policy,
+                        sla_started_at=noon(day), resolution_due_at=noon(day) + timedelta(hours=8))  # fmt: skip
+        take(bau, worked, at=noon(day) - timedelta(minutes=5))
+    days = [today + timedelta(days=d) for d in range(-3, 21)]
     for slug, value in [("transactions", 50_000), ("exceptions", 5), ("integration_success", 9_999),
                         ("integration_failure", 1), ("governor_limit_alerts", 0), ("lock_contentions", 0)]:  # fmt: skip
         telemetry(programme, slug, dict.fromkeys(days, value))

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from handover.criteria import criterion_threshold
 from handover.models import (
     Attestation,
     CriterionKind,
@@ -16,6 +17,7 @@ from handover.models import (
     SignOff,
 )
 from hypercare.models import ProgrammeStatus
+from metrics.models import KpiThreshold
 from tests.factories import PASSWORD, KnownIssueFactory
 from tests.handover.factories import ticket
 
@@ -116,7 +118,9 @@ def test_a_lead_changes_a_threshold_and_picks_the_seed_002_variant(client, lead,
     )
     assert response.status_code == 302
     bau.refresh_from_db()
-    assert (bau.title, float(bau.threshold), bau.window_days) == ("BAU handles 75%", 75.0, 14)
+    assert (bau.title, float(criterion_threshold(bau)), bau.window_days) == ("BAU handles 75%", 75.0, 14)
+    # The BAU share is a scorecard figure: its threshold is the KPI's green boundary, changed for both.
+    assert KpiThreshold.objects.get(programme=programme, kpi="bau_share").green == 75
     sev = criterion(programme, CriterionKind.OPEN_SEV12)
     client.post(
         url("criterion_edit", sev.pk),
@@ -154,7 +158,7 @@ def test_a_bad_threshold_names_the_field_and_saves_nothing(client, lead, program
     )
     assert response.status_code == 400
     bau.refresh_from_db()
-    assert float(bau.threshold) == 80
+    assert float(criterion_threshold(bau)) == 80
 
 
 @pytest.mark.parametrize("persona", ["desk", "sponsor", "owner", "viewer", "champion", "bau"])
@@ -171,7 +175,7 @@ def test_only_leads_change_criteria(client, request, persona, programme):
     assert client.post(url("criterion_remove", bau.pk)).status_code == 403
     assert client.post(url("criteria"), {"add-kind": "attestation", "add-title": "x"}).status_code == 403
     bau.refresh_from_db()
-    assert float(bau.threshold) == 80
+    assert float(criterion_threshold(bau)) == 80
 
 
 def test_the_owner_attests_the_month_end_close_with_a_file(client, owner, programme, settings, tmp_path):
@@ -345,10 +349,11 @@ def test_kt_phases_show_the_bau_share_measured_in_each(client, lead, programme):
     ticket(programme, reported_at=datetime(2026, 3, 4, 10, tzinfo=UTC), team="project")
     ticket(programme, reported_at=datetime(2026, 3, 4, 11, tzinfo=UTC), team="bau")
     ticket(programme, reported_at=datetime(2026, 3, 12, 11, tzinfo=UTC), team="bau")
-    ticket(programme, reported_at=datetime(2026, 3, 12, 12, tzinfo=UTC), team="")
+    ticket(programme, reported_at=datetime(2026, 3, 12, 11, 30, tzinfo=UTC), team="bau")
+    ticket(programme, reported_at=datetime(2026, 3, 12, 12, tzinfo=UTC), team="")  # unassigned: counts
     client.force_login(lead.user)
     body = client.get(url("kt")).content.decode()
-    assert "50.0%" in body and "100.0%" in body
+    assert "50.0%" in body and "66.7%" in body
     response = client.post(
         url("kt"),
         {

@@ -133,7 +133,9 @@ def test_a_file_too_large_is_refused(as_lead, programme, settings):
 
 
 def test_too_many_rows_are_refused(as_lead, programme, monkeypatch):
-    monkeypatch.setattr(services, "MAX_CSV_ROWS", 2)
+    from metrics.services import uploads
+
+    monkeypatch.setattr(uploads, "MAX_CSV_ROWS", 2)
     text = "series,date,value\n" + "".join(f"transactions,{day(-n)},1\n" for n in range(1, 4))
     assert "Line 4: More than 2 rows: split the file." in upload(as_lead, text).content.decode()
 

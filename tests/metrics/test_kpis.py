@@ -1,14 +1,16 @@
-"""KPI thresholds at their boundaries, per-programme overrides, and the read functions the exit gate uses."""
+"""KPI thresholds at their boundaries, per-programme overrides, telemetry windows and the selectors."""
 
 from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from metrics import services
-from metrics.kpis import KPI_BY_SLUG, Direction, Threshold
+from metrics import selectors, services
+from metrics.kpis import KPI_BY_SLUG, Direction, Threshold, kpi_evaluate
 from metrics.models import KpiThreshold
-from metrics.scorecard import ProgrammeMetrics
+from metrics.scorecard import ProgrammeMetrics, kpi_result
+from metrics.selectors import Window
+from metrics.telemetry import window as telemetry_window
 from tests.factories import TicketFactory
 from tests.metrics.conftest import NOW, TODAY, point
 
@@ -93,8 +95,8 @@ def test_a_programmes_thresholds_override_the_defaults(programme, other_programm
     assert ProgrammeMetrics(programme, at=NOW).result("exception_rate").status == "amber"
     services.threshold_set(programme=programme, kpi="exception_rate", green=0.35, red=1, by=lead.user, at=NOW)
     assert ProgrammeMetrics(programme, at=NOW).result("exception_rate").status == "green"
-    assert services.kpi_evaluate("exception_rate", 0.3, programme=programme) == "green"
-    assert services.kpi_evaluate("exception_rate", 0.3, programme=other_programme) == "amber"
+    assert kpi_evaluate("exception_rate", 0.3, programme=programme) == "green"
+    assert kpi_evaluate("exception_rate", 0.3, programme=other_programme) == "amber"
     services.threshold_reset(programme=programme, kpi="exception_rate", by=lead.user)
     assert ProgrammeMetrics(programme, at=NOW).result("exception_rate").status == "amber"
 
@@ -136,7 +138,7 @@ def test_only_leads_change_thresholds(client, programme, desk, sponsor):
     assert not KpiThreshold.objects.exists()
 
 
-# Telemetry windows and the read functions of the exit gate ----------------------------------------
+# Telemetry windows and the selectors the scorecard and the exit gate share ----------------------------------------
 
 
 def test_a_window_prefers_the_total_a_pipeline_sent_over_the_sum_of_its_breakdown(programme, ingest):
@@ -147,10 +149,10 @@ def test_a_window_prefers_the_total_a_pipeline_sent_over_the_sum_of_its_breakdow
         point("transactions", -2, 200, business_unit="Sales"),  # no total that day: the breakdown is summed
         point("transactions", -2, 50, business_unit="Service"),
     )
-    window = services.telemetry_window(programme, "transactions", TODAY - timedelta(days=2), TODAY)
+    window = telemetry_window(programme, "transactions", TODAY - timedelta(days=2), TODAY)
     assert window.days == {TODAY - timedelta(days=2): 250.0, TODAY - timedelta(days=1): 1000.0}
     assert window.total == 1250.0 and window.value == 1250.0
-    sales = services.telemetry_window(
+    sales = telemetry_window(
         programme, "transactions", TODAY - timedelta(days=2), TODAY, business_unit="Sales"
     )
     assert sales.total == 800.0
@@ -163,18 +165,18 @@ def test_a_duration_is_averaged_and_a_level_is_averaged_over_the_window(programm
         point("daily_active_users", -1, 100),
         point("daily_active_users", -2, 50),
     )
-    latency = services.telemetry_window(programme, "api_latency_ms", TODAY - timedelta(days=6), TODAY)
+    latency = telemetry_window(programme, "api_latency_ms", TODAY - timedelta(days=6), TODAY)
     assert latency.days == {TODAY - timedelta(days=1): 300.0}
-    users = services.telemetry_window(programme, "daily_active_users", TODAY - timedelta(days=6), TODAY)
+    users = telemetry_window(programme, "daily_active_users", TODAY - timedelta(days=6), TODAY)
     assert users.value == 75.0 and users.total == 150.0
 
 
 def test_a_window_of_an_unknown_series_or_without_data_is_empty(programme):
-    window = services.telemetry_window(programme, "nope", TODAY - timedelta(days=6), TODAY)
+    window = telemetry_window(programme, "nope", TODAY - timedelta(days=6), TODAY)
     assert window.days == {} and window.total is None and window.value is None
 
 
-def test_the_exit_gate_reads_exception_and_integration_rates_over_a_window(programme, ingest):
+def test_the_selectors_read_exception_and_integration_rates_over_a_window(programme, ingest):
     ingest(
         point("exceptions", -3, 5), point("transactions", -3, 1000),
         point("exceptions", -2, 1), point("transactions", -2, 4000),
@@ -182,13 +184,14 @@ def test_the_exit_gate_reads_exception_and_integration_rates_over_a_window(progr
         point("integration_success", -2, 995), point("integration_failure", -2, 5),
         point("governor_limit_alerts", -2, 2), point("lock_contentions", -3, 1),
     )  # fmt: skip
-    start, end = TODAY - timedelta(days=6), TODAY
-    assert services.exception_rate(programme, start, end) == pytest.approx(6 / 5000 * 100)
-    assert services.integration_success_rate(programme, start, end) == pytest.approx(99.5)
-    assert services.telemetry_window(programme, "governor_limit_alerts", start, end).total == 2
-    assert services.telemetry_window(programme, "lock_contentions", start, end).total == 1
-    assert services.exception_rate(programme, date(2026, 1, 1), date(2026, 1, 7)) is None
-    assert services.integration_success_rate(programme, date(2026, 1, 1), date(2026, 1, 7)) is None
+    week = Window.ending(programme, at=NOW)
+    assert selectors.exception_rate(programme, week).percent == pytest.approx(6 / 5000 * 100)
+    assert selectors.integration_success(programme, week).percent == pytest.approx(99.5)
+    assert selectors.governor_limit_alerts(programme, week).value == 2
+    assert selectors.lock_contentions(programme, week).value == 1
+    january = Window.between(programme, date(2026, 1, 1), date(2026, 1, 7), at=NOW)
+    assert selectors.exception_rate(programme, january).percent is None
+    assert selectors.integration_success(programme, january).percent is None
 
 
 def test_the_bau_share_of_incoming_tickets(programme):
@@ -199,13 +202,15 @@ def test_the_bau_share_of_incoming_tickets(programme):
     for team in ("bau", "bau", "bau", "project", ""):
         TicketFactory(programme=programme, reported_at=datetime(2026, 3, 18, 10, tzinfo=london), team=team)
     TicketFactory(programme=programme, reported_at=datetime(2026, 3, 10, 10, tzinfo=london), team="project")
-    assert services.bau_share(programme, date(2026, 3, 14), date(2026, 3, 20), at=NOW) == 60.0
-    assert services.bau_share(programme, date(2026, 1, 1), date(2026, 1, 7), at=NOW) is None
+    week = Window.between(programme, date(2026, 3, 14), date(2026, 3, 20), at=NOW)
+    assert selectors.bau_share(programme, week).percent == 60.0
+    january = Window.between(programme, date(2026, 1, 1), date(2026, 1, 7), at=NOW)
+    assert selectors.bau_share(programme, january).percent is None
 
 
 def test_kpi_result_gives_value_status_and_threshold(programme, ingest):
     ingest(point("integration_success", -1, 990), point("integration_failure", -1, 10))
-    result = services.kpi_result(programme=programme, kpi="integration_success_rate", at=NOW)
+    result = kpi_result(programme=programme, kpi="integration_success_rate", at=NOW)
     assert result.value == pytest.approx(99.0)
     assert result.status == "red"
     assert result.threshold_text == "green above 99.5%, red at 99% or less"

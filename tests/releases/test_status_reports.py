@@ -64,8 +64,10 @@ def test_the_figures_come_from_aggregates(programme, tickets, lead, django_asser
         created_by=lead.user,
     )
     type(tickets[1]).objects.filter(pk__in=[tickets[0].pk, tickets[1].pk]).update(known_issue=issue)
-    # tickets aggregate, logged per day, resolved per day, known issues, releases ×2, hotfixes, production changes
-    with django_assert_num_queries(8):
+    # tickets aggregate, logged per day, resolved per day, known issues, releases ×2, hotfixes, production
+    # changes; the key figures (telemetry series and roll-up, the window's ticket figures); then the exit
+    # gate's forecast, which the handover app adds (its gate evaluation: 17)
+    with django_assert_num_queries(8 + 3 + 17):
         data = services.status_figures(programme=programme, at=MORNING)
     counts = data["tickets"]
     assert (counts["new_sev1"], counts["new_sev2"]) == (1, 0)

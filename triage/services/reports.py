@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from copy import copy
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from hypercare.access import ProgrammeAccess
 from hypercare.aggregates import cached_aggregate
-from hypercare.vocabulary import DONE_STATUSES, EventKind, Severity, Tier
+from hypercare.vocabulary import OPEN_STATUSES, EventKind, Severity, Tier
 from sla import outcomes
+from sla.outcomes import resolution_judged_q, resolution_met_q, response_breached_q
 from tickets.models import HIGH_SEVERITY, OPEN, UNASSIGNED, Ticket, TicketEvent
 from triage.models import Standup
 
@@ -28,41 +29,30 @@ FIRST_STANDUP_WINDOW = timedelta(hours=24)
 BOARD_LIMIT = 50
 
 
-def _outcomes(tickets, at: datetime):
-    """Annotate each ticket's SLA outcome at `at`: "breached", "met" (done within target) or "open".
-
-    A stored breach flag counts, and so does a due instant already passed on a running clock
-    (the sweep flags it within a minute), so the figures never lag the clock.
-    """
-    response_breached = outcomes.response_breached_q(at)
-    resolution_breached = outcomes.resolution_breached_q(at)
-    return tickets.annotate(
-        response_late=Case(
-            When(response_breached, then=Value(1)), default=Value(0), output_field=IntegerField()
-        ),
-        resolution_late=Case(
-            When(resolution_breached, then=Value(1)), default=Value(0), output_field=IntegerField()
-        ),
-        outcome=Case(
-            When(response_breached | resolution_breached, then=Value("breached")),
-            When(status__in=DONE_STATUSES, then=Value("met")),
-            default=Value("open"),
-            output_field=CharField(),
-        ),
-    )
+# A compliance report without a start counts every target decided since the beginning.
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-_COUNTS = {
-    "met": Count("pk", filter=Q(outcome="met")),
-    "breached": Count("pk", filter=Q(outcome="breached")),
-    "open": Count("pk", filter=Q(outcome="open")),
-    "response_breached": Count("pk", filter=Q(response_late=1)),
-    "resolution_breached": Count("pk", filter=Q(resolution_late=1)),
-}
+def _compliance_counts(start: datetime, end: datetime, at: datetime) -> dict[str, Count]:
+    """Resolution compliance as the scorecard and the exit gate define it (`metrics.selectors`), on the
+    SLA layer's judgement: of the targets judged in [start, end) (resolved then, or still open past their
+    due instant), those resolved by their due instant."""
+    judged = resolution_judged_q(start, end, at)
+    not_due = Q(status__in=OPEN_STATUSES, resolved_at__isnull=True, resolution_due_at__gte=min(end, at))
+    return {
+        "met": Count("pk", filter=judged & resolution_met_q()),
+        "breached": Count("pk", filter=judged & ~resolution_met_q()),
+        "open": Count("pk", filter=not_due & ~judged),
+        "response_breached": Count("pk", filter=(judged | not_due) & response_breached_q(at)),
+    }
+
+
+_COUNTS = ("met", "breached", "open", "response_breached")
 
 
 def _row(values: dict) -> dict:
     row = {name: values.get(name, 0) or 0 for name in _COUNTS}
+    row["resolution_breached"] = row["breached"]
     row["total"] = row["met"] + row["breached"] + row["open"]
     decided = row["met"] + row["breached"]
     row["met_percent"] = round(100 * row["met"] / decided, 1) if decided else None
@@ -70,40 +60,37 @@ def _row(values: dict) -> dict:
 
 
 def sla_compliance(programme, start: datetime | None = None, end: datetime | None = None, *, at=None) -> dict:
-    """SLA compliance of a programme per severity and per tier, in one aggregate query.
+    """Resolution SLA compliance of a programme per severity and per tier, in one aggregate query.
 
-    Counted: tickets whose SLA clock started (they reached the Tier 2 desk) in
-    [`start`, `end`) (either bound optional), judged at `at` (default now):
+    The definition is the scorecard's and the exit gate's: of the tickets with a resolution target
+    that were resolved in [`start`, `end`) or are still open with their due instant passed inside
+    it (judged at `at`, default now; either bound optional), the share resolved by their due instant.
 
-    - "breached": the response or the resolution target was missed (a stored breach flag,
-      or a due instant already past on a clock still running);
-    - "met": resolved, closed or deferred to the backlog without a breach;
-    - "open": still open and not (yet) breached.
+    - "met": resolved by the resolution due instant;
+    - "breached": resolved late, or still open past it (also `resolution_breached`);
+    - "open": still open with a resolution target not due yet (not judged, not in the percentage);
+    - `response_breached`: of those, the tickets whose response target was missed.
 
-    Also `response_breached` and `resolution_breached` (a ticket can miss both), `total`,
-    and `met_percent` = met / (met + breached) × 100, or None before any outcome.
+    Also `total` and `met_percent` = met / (met + breached) × 100, or None before any is judged.
 
     Returns {"start", "end", "at", "overall": row, "by_severity": [row + {"severity"}] for
     Sev1–4, "by_tier": [row + {"tier"}] for Tier 2 and 3 (the tier a ticket was resolved at,
     else the tier it is at now; Tier 1 appears only if it has tickets)}.
     """
     at = at or timezone.now()
+    until = min(end, at) if end is not None else at
+    counts = _compliance_counts(start or EPOCH, until, at)
     tickets = Ticket.objects.filter(
-        programme=programme, sla_started_at__isnull=False, sla_policy__isnull=False
+        programme=programme, resolution_due_at__isnull=False, reported_at__lt=until
     )
-    if start is not None:
-        tickets = tickets.filter(sla_started_at__gte=start)
-    if end is not None:
-        tickets = tickets.filter(sla_started_at__lt=end)
-    judged = _outcomes(tickets, at)
     # One grouped pass over (severity, tier); both breakdowns are sums of its few rows.
     by_severity: dict = {}
     by_tier: dict = {}
     for row in (
-        judged.annotate(tier_key=Coalesce("resolved_at_tier", "tier"))
+        tickets.annotate(tier_key=Coalesce("resolved_at_tier", "tier"))
         .order_by()
         .values("severity", "tier_key")
-        .annotate(**_COUNTS)
+        .annotate(**counts)
         .values("severity", "tier_key", *_COUNTS)
     ):
         for totals, key in ((by_severity, row["severity"]), (by_tier, row["tier_key"])):
