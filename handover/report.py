@@ -289,6 +289,12 @@ def _absolute(url: str) -> str:
     return url if "://" in url else settings.SITE_URL.rstrip("/") + url
 
 
+def _clip(text: str, limit: int = 300) -> str:
+    """A table cell's free text, cut short: a row must fit on one PDF page (the HTML report has it all)."""
+    text = (text or "").strip()
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
 def latin1(text) -> str:
     return (
         str(text if text is not None else "")
@@ -460,7 +466,7 @@ def exit_report_pdf(data: dict) -> bytes:
                 [
                     issue.title,
                     issue.get_status_display(),
-                    issue.workaround or "-",
+                    _clip(issue.workaround) or "-",
                     f"{issue.fix_expected_on:%d %b %Y}" if issue.fix_expected_on else "-",
                 ]
                 for issue in data["open_known_issues"]

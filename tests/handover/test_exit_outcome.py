@@ -128,3 +128,13 @@ def test_a_clean_exit_gets_the_confetti(client, programme, gate_criteria, sponso
     page = client.get("/p/acme/celebration/").content.decode()
     assert 'class="confetti"' in page and "carried safely through hypercare" in page
     assert "Closed clean" in client.get("/p/acme/").content.decode()
+
+
+def test_a_long_workaround_still_fits_the_pdf(client, programme, lead):
+    KnownIssueFactory(
+        programme=programme, title="Long one", status="investigating", workaround="step\n" * 2000
+    )
+    client.force_login(lead.user)
+    response = client.get("/p/acme/exit-report.pdf")
+    assert response.status_code == 200 and "Long one" in pdf_text(response.content)
+    assert client.get("/p/acme/exit-report/").content.decode().count("step<br>") >= 1999  # all of it in HTML
