@@ -1045,8 +1045,8 @@ def _bau_comanaged(c: ExitCriterion, ctx: EvaluationContext) -> Result:
         )
     if failing:
         shown = (
-            f"co-managed for {run} of the last {needed} days; {len(failing)} of {len(working)} working days "
-            f"were not"
+            f"co-managed for the last {run} days (of {needed} needed); {len(failing)} of the window's "
+            f"{len(working)} working days were not"
         )
     else:
         shown = f"co-managed for {needed} days ({len(working)} of {len(working)} working days)"

@@ -218,7 +218,7 @@ class SignOffForm(forms.Form):
         self.failing = list(failing)
         for result in self.failing:
             self.fields[f"justify_{result.criterion.pk}"] = forms.CharField(
-                label=f"Why sign although “{result.criterion.title}” is {result.status_label.lower()}?",
+                label=f"Why sign although “{result.criterion.title}” does not pass ({result.status_label.lower()})?",
                 widget=forms.Textarea(attrs={"rows": 2}),
                 required=True,
             )

@@ -72,7 +72,7 @@ def test_one_old_ticket_taken_today_is_not_co_management(programme, bau):
     working = last_working_days(10)  # Fri 6 Mar to Thu 19 Mar, weekends left out
     assert [item["date"] for item in r.evidence_items] == [day.isoformat() for day in working]
     assert r.evidence_items[0]["text"] == "Fri 6 Mar: no ticket handled"
-    assert "10 of 10 working days were not" in r.value_display
+    assert "10 of the window's 10 working days were not" in r.value_display
 
 
 def test_fourteen_days_of_real_co_management_pass(programme, bau, desk):

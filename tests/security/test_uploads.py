@@ -140,7 +140,7 @@ def test_handover_documents_are_typed_by_content(world):
 
 
 def test_handover_documents_have_a_size_limit(world, monkeypatch):
-    monkeypatch.setattr(handover, "MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr("handover.services.uploads.MAX_UPLOAD_BYTES", 10)
     with pytest.raises(Exception, match="larger than"):
         handover.item_attach(
             access=world.a.access("lead"), item=world.a.objects["item"], document=uploaded("a.pdf", PDF)
