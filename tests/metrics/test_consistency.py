@@ -223,6 +223,11 @@ def status_page(reader: Reader, figure: str) -> str:
     return first_number(element_text(html, rf'data-figure="{KEY_FIGURE[figure]}">(.*?)</'))
 
 
+def weekly_summary_page(reader: Reader, figure: str) -> str:
+    html = reader.page("releases:status", "?kind=weekly_summary")
+    return first_number(element_text(html, rf'data-figure="{KEY_FIGURE[figure]}">(.*?)</'))
+
+
 def exit_report_scorecard(reader: Reader, figure: str) -> str:
     html = reader.page("handover:exit_report")
     return first_number(element_text(html, rf'id="report-kpi-{KPI[figure]}".*?class="kpi-value">(.*?)</td>'))
@@ -264,6 +269,7 @@ PLACES = [
     (ALL, "exit gate API", gate_api, 4),
     (["bau_share"], "knowledge-transfer page", kt_page, "text"),
     (ALL, "daily status", status_page, "text"),
+    (ALL, "weekly summary", weekly_summary_page, "text"),
     (ALL, "exit report, scorecard table", exit_report_scorecard, "text"),
     (ALL, "exit report, exit criteria", exit_report_criterion, "text"),
     (ALL, "exit report PDF, exit criteria", exit_report_pdf, "text"),
