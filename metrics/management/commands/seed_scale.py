@@ -2,7 +2,7 @@
 
 Tickets, their timeline events and comments are streamed with COPY on PostgreSQL (batched
 INSERTs on SQLite), with SLA due instants computed from each programme's real calendar and
-policy. Telemetry is added when the metrics app provides `metrics.scale.seed_telemetry`.
+policy, then six weeks of telemetry (`metrics.scale.seed_telemetry`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from hypercare import services
 from hypercare.bulk import load_rows, reset_sequence
 from hypercare.models import Membership, Programme
 from hypercare.roles import Role, Team
+from metrics.scale import seed_telemetry
 
 User = get_user_model()
 
@@ -91,10 +92,6 @@ class Command(BaseCommand):
             people = self._people(programme)
             written = self._tickets(programme, people, count, today, open_share)
             self.stdout.write(f"{slug}: {written:,} tickets ({time.monotonic() - started:.1f} s so far)")
-            try:
-                from metrics.scale import seed_telemetry
-            except ImportError:
-                continue
             points = seed_telemetry(programme=programme, days=42, today=today)
             self.stdout.write(f"{slug}: {points:,} telemetry points")
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.1f} s."))
