@@ -42,6 +42,7 @@ class HotfixViewSet(
     who is not the person who built the fix.
     """
 
+    lookup_value_regex = "[0-9]+"  # a non-numeric id is a 404, not a failed integer lookup
     serializer_class = HotfixSerializer
     filter_backends = []
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -88,6 +89,9 @@ class HotfixViewSet(
             200: HotfixSerializer,
             400: OpenApiResponse(description="Missing or invalid evidence, per field."),
             403: OpenApiResponse(REFUSAL, description="The caller's role may not record this stage."),
+            404: OpenApiResponse(
+                REFUSAL, description="No such hotfix in this programme (or a non-numeric id)."
+            ),
             409: OpenApiResponse(REFUSAL, description="A skipped or repeated stage, or a four-eyes breach."),
         },
     )
@@ -123,6 +127,7 @@ class PatchReleaseViewSet(
 ):
     """Patch releases with their release notes; a lead deploys a planned one."""
 
+    lookup_value_regex = "[0-9]+"  # a non-numeric id is a 404, not a failed integer lookup
     serializer_class = PatchReleaseSerializer
     filter_backends = []
 
@@ -138,7 +143,14 @@ class PatchReleaseViewSet(
 
     @extend_schema(
         request=None,
-        responses={200: PatchReleaseSerializer, 403: OpenApiResponse(REFUSAL), 409: OpenApiResponse(REFUSAL)},
+        responses={
+            200: PatchReleaseSerializer,
+            403: OpenApiResponse(REFUSAL),
+            404: OpenApiResponse(
+                REFUSAL, description="No such release in this programme (or a non-numeric id)."
+            ),
+            409: OpenApiResponse(REFUSAL),
+        },
     )
     @action(detail=True, methods=["post"])
     def deploy(self, request, slug=None, pk=None):
@@ -162,6 +174,7 @@ class ProductionChangeViewSet(
 ):
     """Changes made directly to production configuration: recorded with an impact assessment, approved by a lead."""
 
+    lookup_value_regex = "[0-9]+"  # a non-numeric id is a 404, not a failed integer lookup
     serializer_class = ProductionChangeSerializer
     filter_backends = []
 
@@ -199,6 +212,9 @@ class ProductionChangeViewSet(
         responses={
             200: ProductionChangeSerializer,
             403: OpenApiResponse(REFUSAL),
+            404: OpenApiResponse(
+                REFUSAL, description="No such change in this programme (or a non-numeric id)."
+            ),
             409: OpenApiResponse(REFUSAL),
         },
     )
