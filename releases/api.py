@@ -9,10 +9,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from hypercare.api import ProgrammeScopedMixin, as_drf_error
+from hypercare.parsers import JSONParser
 from releases import services
 from releases.models import Hotfix, HotfixStage, PatchRelease, ProductionChange, Webhook
 from releases.serializers import (
