@@ -258,6 +258,16 @@ class WebhookViewSet(
             return Webhook.objects.none()
         return Webhook.objects.filter(programme=self.programme).order_by("name", "pk")
 
+    @extend_schema(
+        responses={
+            201: WebhookSerializer,
+            400: OpenApiResponse(
+                description="Invalid input, per field; a url on a loopback, private or otherwise internal "
+                "address is refused (unless the deployment allows internal targets)."
+            ),
+            403: OpenApiResponse(REFUSAL, description="Only a hypercare lead manages webhooks."),
+        },
+    )
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
