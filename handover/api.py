@@ -56,6 +56,7 @@ class SignOffViewSet(
     green, a justification for every failing criterion.
     """
 
+    lookup_value_regex = "[0-9]+"  # a non-numeric id is a 404, not a failed integer lookup
     serializer_class = SignOffSerializer
     queryset = SignOff.objects.none()  # for the schema only: get_queryset scopes to the programme
     filter_backends = []

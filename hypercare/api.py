@@ -4,13 +4,16 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from hypercare import services
 from hypercare.access import get_programme_for
 from hypercare.models import Membership, Programme
+from hypercare.parsers import JSONParser
 from hypercare.serializers import MemberSerializer, ProgrammeSerializer
 
 
@@ -26,7 +29,9 @@ class TokenSerializer(serializers.Serializer):
 
 
 class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token: {"token": "…"}."""
+    """Exchange a username and password for an API token: {"token": "…"}; DELETE revokes it."""
+
+    parser_classes = (FormParser, MultiPartParser, JSONParser)
 
     @extend_schema(
         request=ObtainAuthToken.serializer_class,
@@ -45,6 +50,24 @@ class TokenView(ObtainAuthToken):
                     status=status.HTTP_429_TOO_MANY_REQUESTS,
                 )
             raise
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(
+                description="The token sent with the request is revoked; logging in issues a new one."
+            ),
+            401: OpenApiResponse(
+                description="No valid API token in the Authorization header (a session is not enough)."
+            ),
+        },
+        description="Revoke the API token sent in the Authorization header (`Token …`).",
+    )
+    def delete(self, request, *args, **kwargs):
+        if not isinstance(request.auth, Token):
+            raise exceptions.NotAuthenticated("Send the API token to revoke in the Authorization header.")
+        services.api_token_revoke(user=request.user, key=request.auth.key, reason="revoked by its holder")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class IsStaffForWrites(permissions.BasePermission):

@@ -1,12 +1,14 @@
-"""Authentication: login throttling, and the audit trail of failed logins."""
+"""Authentication: login throttling, the audit trail of failed logins, and API tokens that die with\nthe password they were issued for."""
 
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth import backends, get_user_model
 from django.contrib.auth.signals import user_login_failed
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from hypercare.audit import audit
 from hypercare.compiled import CompiledQuery
+from hypercare.services import api_token_revoke
 
 
 class ThrottledLoginBackend(AxesStandaloneBackend):
@@ -42,3 +44,12 @@ class ModelBackend(backends.ModelBackend):
 def _audit_failed_login(sender, credentials, request=None, **kwargs):
     ip = request.META.get("REMOTE_ADDR", "") if request is not None else ""
     audit("login.failed", actor=None, username=credentials.get("username", ""), ip=ip)
+
+
+@receiver(post_save, sender=get_user_model(), dispatch_uid="hypercare.revoke_tokens_on_password_change")
+def _revoke_tokens_on_password_change(sender, instance, created, **kwargs):
+    """A changed or reset password (any set_password() then save(): the password change and reset
+    pages, the admin, changepassword) revokes the user's API tokens: a leaked token dies with it."""
+    # set_password() keeps the raw password on the instance until save() has run its hooks.
+    if not created and getattr(instance, "_password", None) is not None:
+        api_token_revoke(user=instance, reason="password changed")

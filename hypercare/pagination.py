@@ -19,6 +19,10 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 COUNT_LIMIT = 10_000
+# Deeper than any list can be: a larger page number asked for is read as this one (then, as
+# with any page past the end, the last page is shown), which keeps the count's LIMIT an integer
+# the database accepts (?page=10^30 overflowed it).
+MAX_PAGE_NUMBER = 1_000_000_000
 
 
 class DeferredJoinPaginator(Paginator):
@@ -72,6 +76,7 @@ class FastPaginator(DeferredJoinPaginator):
             wanted = int(number)
         except (TypeError, ValueError):
             wanted = 1
+        wanted = min(max(wanted, 1), MAX_PAGE_NUMBER)
         self.count_limit = max(self.count_limit, (wanted + 10) * self.per_page)
         return super().get_page(number)
 
@@ -88,4 +93,4 @@ class FastPaginator(DeferredJoinPaginator):
         return found
 
 
-__all__ = ["COUNT_LIMIT", "DeferredJoinPaginator", "FastPaginator", "InvalidPage"]
+__all__ = ["COUNT_LIMIT", "MAX_PAGE_NUMBER", "DeferredJoinPaginator", "FastPaginator", "InvalidPage"]

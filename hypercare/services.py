@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from rest_framework.authtoken.models import Token
 
 from hypercare.audit import audit
 from hypercare.calendar import DEFAULT_WORKING_HOURS, CalendarError, validate_working_hours
@@ -388,3 +389,15 @@ def member_deactivate(*, membership: Membership, by=None) -> Membership:
     _record_signatory_change(programme=programme, user=membership.user, old=old, new=[], by=by)
     audit("membership.deactivated", actor=by, programme=programme, user=membership.user.username)
     return membership
+
+
+def api_token_revoke(*, user, key: str | None = None, reason: str) -> int:
+    """Revoke the user's API token (only the one with `key` when given); the next login issues a
+    new one. Returns how many were revoked."""
+    tokens = Token.objects.filter(user=user)
+    if key is not None:
+        tokens = tokens.filter(key=key)
+    revoked, _ = tokens.delete()
+    if revoked:
+        audit("api_token.revoked", actor=user, reason=reason)
+    return revoked

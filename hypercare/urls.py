@@ -33,6 +33,7 @@ api_v1 = [
 ]
 
 handler403 = "hypercare.views.permission_denied"
+handler404 = "hypercare.views.page_not_found"
 
 urlpatterns = [
     path("", include((core_urls, "hypercare"))),

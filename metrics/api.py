@@ -19,6 +19,7 @@ from hypercare.access import get_programme_for
 from hypercare.api import ProgrammeScopedMixin
 from hypercare.audit import audit
 from hypercare.authentication import TokenAuthentication
+from hypercare.parsers import DEEP_JSON_MESSAGE
 from metrics import services
 from metrics.models import IngestionToken, PointSource, Snapshot
 from metrics.scorecard import ProgrammeMetrics
@@ -57,6 +58,8 @@ class TelemetryJSONParser(BaseParser):
             return json.load(stream)
         except ValueError as error:
             raise exceptions.ParseError(f"JSON parse error - {error}") from None
+        except RecursionError:
+            raise exceptions.ParseError(DEEP_JSON_MESSAGE) from None
 
 
 class IngestionClient:

@@ -162,6 +162,11 @@ def validate_points(
                 errors.append(PointError(position, f"dimensions.{name}", "A dimension is text."))
                 raw = ""
             raw = raw.strip()
+            if "\x00" in raw:  # PostgreSQL refuses NUL in text: a 400 here, not a failed upsert
+                errors.append(
+                    PointError(position, f"dimensions.{name}", "A dimension cannot contain a NUL character.")
+                )
+                raw = ""
             if len(raw) > DIMENSION_MAX_LENGTH:
                 errors.append(
                     PointError(position, f"dimensions.{name}", f"At most {DIMENSION_MAX_LENGTH} characters.")

@@ -9,10 +9,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from hypercare.api import ProgrammeScopedMixin, as_drf_error
+from hypercare.parsers import JSONParser
 from releases import services
 from releases.models import Hotfix, HotfixStage, PatchRelease, ProductionChange, Webhook
 from releases.serializers import (
@@ -42,6 +43,7 @@ class HotfixViewSet(
     who is not the person who built the fix.
     """
 
+    lookup_value_regex = "[0-9]+"  # a non-numeric id is a 404, not a failed integer lookup
     serializer_class = HotfixSerializer
     filter_backends = []
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -88,6 +90,9 @@ class HotfixViewSet(
             200: HotfixSerializer,
             400: OpenApiResponse(description="Missing or invalid evidence, per field."),
             403: OpenApiResponse(REFUSAL, description="The caller's role may not record this stage."),
+            404: OpenApiResponse(
+                REFUSAL, description="No such hotfix in this programme (or a non-numeric id)."
+            ),
             409: OpenApiResponse(REFUSAL, description="A skipped or repeated stage, or a four-eyes breach."),
         },
     )
@@ -123,6 +128,7 @@ class PatchReleaseViewSet(
 ):
     """Patch releases with their release notes; a lead deploys a planned one."""
 
+    lookup_value_regex = "[0-9]+"  # a non-numeric id is a 404, not a failed integer lookup
     serializer_class = PatchReleaseSerializer
     filter_backends = []
 
@@ -138,7 +144,14 @@ class PatchReleaseViewSet(
 
     @extend_schema(
         request=None,
-        responses={200: PatchReleaseSerializer, 403: OpenApiResponse(REFUSAL), 409: OpenApiResponse(REFUSAL)},
+        responses={
+            200: PatchReleaseSerializer,
+            403: OpenApiResponse(REFUSAL),
+            404: OpenApiResponse(
+                REFUSAL, description="No such release in this programme (or a non-numeric id)."
+            ),
+            409: OpenApiResponse(REFUSAL),
+        },
     )
     @action(detail=True, methods=["post"])
     def deploy(self, request, slug=None, pk=None):
@@ -162,6 +175,7 @@ class ProductionChangeViewSet(
 ):
     """Changes made directly to production configuration: recorded with an impact assessment, approved by a lead."""
 
+    lookup_value_regex = "[0-9]+"  # a non-numeric id is a 404, not a failed integer lookup
     serializer_class = ProductionChangeSerializer
     filter_backends = []
 
@@ -199,6 +213,9 @@ class ProductionChangeViewSet(
         responses={
             200: ProductionChangeSerializer,
             403: OpenApiResponse(REFUSAL),
+            404: OpenApiResponse(
+                REFUSAL, description="No such change in this programme (or a non-numeric id)."
+            ),
             409: OpenApiResponse(REFUSAL),
         },
     )
@@ -241,6 +258,16 @@ class WebhookViewSet(
             return Webhook.objects.none()
         return Webhook.objects.filter(programme=self.programme).order_by("name", "pk")
 
+    @extend_schema(
+        responses={
+            201: WebhookSerializer,
+            400: OpenApiResponse(
+                description="Invalid input, per field; a url on a loopback, private or otherwise internal "
+                "address is refused (unless the deployment allows internal targets)."
+            ),
+            403: OpenApiResponse(REFUSAL, description="Only a hypercare lead manages webhooks."),
+        },
+    )
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

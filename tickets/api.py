@@ -580,6 +580,7 @@ class KnownIssueViewSet(
 ):
     """Known issues (problems): the workaround and expected fix of what several tickets share."""
 
+    lookup_value_regex = "[0-9]+"  # a non-numeric id is a 404, not a failed integer lookup
     queryset = KnownIssue.objects.none()
     serializer_class = KnownIssueSerializer
     filterset_class = KnownIssueFilter

@@ -210,6 +210,7 @@ class OnCallViewSet(
 ):
     """The on-call rota: who is told of Sev1 alerts and Sev1/Sev2 breaches, when. Leads maintain it."""
 
+    lookup_value_regex = "[0-9]+"  # a non-numeric id is a 404, not a failed integer lookup
     serializer_class = OnCallShiftSerializer
     filter_backends = []
     pagination_class = None

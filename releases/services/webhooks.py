@@ -83,6 +83,11 @@ def webhook_register(
         URLValidator(schemes=["http", "https"])(url or "")
     except ValidationError:
         errors["url"] = "Enter an http(s) URL."
+    else:
+        if _refused_host(url, unresolved_ok=True):
+            errors["url"] = (
+                "Enter a public address: this URL points at a loopback, private or otherwise internal address."
+            )
     secret = (secret or "").strip() or secrets.token_urlsafe(32)
     if len(secret) < 16:
         errors["secret"] = "The secret needs at least 16 characters."
@@ -195,15 +200,19 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is an answer, not an invitation to post elsewhere
 
 
-def _refused_host(url: str) -> str:
-    """A reason to refuse the URL's host (an internal address in production), or ''."""
+def _refused_host(url: str, *, unresolved_ok: bool = False) -> str:
+    """A reason to refuse the URL's host (an internal address in production), or ''.
+
+    Checked at registration and again at each delivery (a name may resolve elsewhere later);
+    `unresolved_ok`: a name that does not resolve yet is no reason to refuse (registration).
+    """
     if _allow_private_hosts():
         return ""
     host = urlsplit(url).hostname or ""
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
     except OSError as error:
-        return f"cannot resolve {host}: {error}"
+        return "" if unresolved_ok else f"cannot resolve {host}: {error}"
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         if not ip.is_global:
