@@ -6,6 +6,8 @@ surface as an IntegrityError in Django.
 
 from django.db import migrations
 
+from hypercare.migration_operations import VendorRunSQL
+
 POSTGRES_FORWARD = [
     """
     CREATE OR REPLACE FUNCTION handover_signoff_immutable() RETURNS trigger AS $$
@@ -40,26 +42,6 @@ SQLITE_REVERSE = [
     "DROP TRIGGER IF EXISTS handover_signoff_no_update;",
     "DROP TRIGGER IF EXISTS handover_signoff_no_delete;",
 ]
-
-
-class VendorRunSQL(migrations.RunSQL):
-    """RunSQL that applies only on one database vendor."""
-
-    def __init__(self, vendor, sql, reverse_sql):
-        self.vendor = vendor
-        super().__init__(sql, reverse_sql)
-
-    def deconstruct(self):
-        name, args, kwargs = super().deconstruct()
-        return name, args, kwargs
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == self.vendor:
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == self.vendor:
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

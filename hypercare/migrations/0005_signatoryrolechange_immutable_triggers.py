@@ -6,6 +6,8 @@ function; SQLite gets two triggers that RAISE(ABORT). Both surface as an Integri
 
 from django.db import migrations
 
+from hypercare.migration_operations import VendorRunSQL
+
 TABLE = "hypercare_signatoryrolechange"
 
 POSTGRES_FORWARD = [
@@ -42,22 +44,6 @@ SQLITE_REVERSE = [
     f"DROP TRIGGER IF EXISTS {TABLE}_no_update;",
     f"DROP TRIGGER IF EXISTS {TABLE}_no_delete;",
 ]
-
-
-class VendorRunSQL(migrations.RunSQL):
-    """RunSQL that applies only on one database vendor."""
-
-    def __init__(self, vendor, sql, reverse_sql):
-        self.vendor = vendor
-        super().__init__(sql, reverse_sql)
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == self.vendor:
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == self.vendor:
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
