@@ -359,26 +359,34 @@ def _trend_forecast(
     wholes = [Fraction(daily[day][1]) for day in working if daily[day][1]]
     whole = sum(wholes) / len(wholes)
     trend = f"{what} {float(slope):+.3g} points a working day, least squares over {len(points)} working days"
-    future: dict[date, tuple[Fraction, Fraction]] = {}
+    # The extrapolation runs in floats: the exact fractions of the fit grow huge denominators over a
+    # year of days, and a forecast date does not need them (the measured figures stay exact).
+    future: dict[date, tuple[float, float]] = {}
     index = len(working) - 1
     first_day = ctx.today
+    slope_f, intercept_f, whole_f = float(slope), float(intercept), float(whole)
     for offset in range(FORECAST_HORIZON_DAYS + 1):
         day = first_day + timedelta(days=offset)
         if ctx.calendar.is_working_day(day):
             index += 1
-            percent = min(Fraction(100), max(Fraction(0), intercept + slope * index))
-            future[day] = (percent * whole / 100, whole)
+            percent = min(100.0, max(0.0, intercept_f + slope_f * index))
+            future[day] = (percent * whole_f / 100, whole_f)
+    # Running sums over every day a window below can cover, so each window is one subtraction.
+    span = window_days if complete else window_days - 1
+    span_first = ctx.today + timedelta(days=1 - span)
+    parts, wholes = [0.0], [0.0]
+    for n in range(FORECAST_HORIZON_DAYS + span):
+        day = span_first + timedelta(days=n)
+        day_part, day_whole = future.get(day, (0, 0)) if day >= ctx.today else daily.get(day, (0, 0))
+        parts.append(parts[-1] + float(day_part))
+        wholes.append(wholes[-1] + float(day_whole))
     for offset in range(1, FORECAST_HORIZON_DAYS + 1):
         evaluated = ctx.today + timedelta(days=offset)
-        # The window the criterion would read that day, of the days that are over by then.
-        first = evaluated - timedelta(days=window_days if complete else window_days - 1)
-        part = whole_sum = Fraction(0)
-        for n in range((evaluated - first).days):
-            day = first + timedelta(days=n)
-            day_part, day_whole = future.get(day, (0, 0)) if day >= ctx.today else daily.get(day, (0, 0))
-            part += Fraction(day_part)
-            whole_sum += Fraction(day_whole)
-        if whole_sum and passes(part * 100 / whole_sum):
+        # The window the criterion would read that day, of the days that are over by then:
+        # from `evaluated - span` up to the day before `evaluated`.
+        start, end = offset - 1, offset - 1 + span
+        part, whole_sum = parts[end] - parts[start], wholes[end] - wholes[start]
+        if whole_sum > 0 and passes(Fraction(part * 100 / whole_sum)):
             result.forecast = evaluated
             result.forecast_note = f"at the current trend ({trend})"
             return
@@ -450,24 +458,24 @@ class EvaluationContext:
         windows = {day: Window.day(self.programme, day, at=self.at) for day in days}
         start = self.day_start(days[0])
         lines = self.telemetry(Window.between(self.programme, days[0], days[-1], at=self.at))
-        counts = {}
-        for index, window in enumerate(windows.values()):
-            counts |= bau_share_counts(window, prefix=f"d{index}_")
-            counts |= sla_compliance_counts(window, prefix=f"d{index}_sla_")
-        figures = cached_aggregate(
-            "gate-trend-days",
-            self.programme.pk,
-            days[0],
-            days[-1],
-            at=self.at,
+
+        def compute() -> dict:
+            # Built only on a cache miss: a few conditional counts per day, in one query.
+            counts = {}
+            for index, window in enumerate(windows.values()):
+                counts |= bau_share_counts(window, prefix=f"d{index}_")
+                counts |= sla_compliance_counts(window, prefix=f"d{index}_sla_")
             # Only tickets reported, resolved or due in the span can count on one of its days.
-            compute=lambda: (
+            return (
                 Ticket.objects.filter(programme=self.programme)
                 .filter(
                     Q(reported_at__gte=start) | Q(resolved_at__gte=start) | Q(resolution_due_at__gte=start)
                 )
                 .aggregate(**counts)
-            ),
+            )
+
+        figures = cached_aggregate(
+            "gate-trend-days", self.programme.pk, days[0], days[-1], at=self.at, compute=compute
         )
         out: dict[str, dict[date, tuple[float, float]]] = {
             "exception_rate": {},
