@@ -185,6 +185,12 @@ class Ticket(models.Model):
     source_reference = models.CharField(
         max_length=100, blank=True, help_text="Key of the ticket in the tracker it was imported from."
     )
+    imported_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the ticket was brought in from another tracker; its history before this is not news.",
+    )
     resolution = models.TextField(blank=True)
     resolved_at_tier = models.PositiveSmallIntegerField(choices=Tier.choices, null=True, blank=True)
     resolved_by = models.ForeignKey(

@@ -310,6 +310,8 @@ def ticket_create(
                 f"over at most {MAX_DAYS_SCANNED} days."
             }
         ) from None
+    if imported:
+        ticket.imported_at = timezone.now()
     ticket.number = _next_number(programme)
     ticket.reference = f"{programme.ticket_prefix}-{ticket.number}"
     # Field validation only: the database enforces the constraints (checking them here costs a query each).
