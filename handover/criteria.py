@@ -11,6 +11,7 @@ Comparisons are exact: measured values are `Fraction`s and thresholds `Decimal`s
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from handover.models import (
 )
 from hypercare.aggregates import cached_aggregate
 from hypercare.calendar import DEFAULT_WORKING_HOURS, WorkingCalendar
+from hypercare.compiled import CompiledQuery
 from hypercare.models import BusinessCalendar, Programme
 from hypercare.roles import Team
 from hypercare.vocabulary import OPEN_STATUSES, Severity
@@ -327,8 +329,39 @@ def _forecast_ahead(result: Result, ctx: EvaluationContext, last: date, ahead: i
     return True
 
 
+# How a forecast figure compares with its limit (a name, so a forecast can be cached by it).
+PASSES: dict[str, Callable[[Fraction, Fraction], bool]] = {
+    "<": lambda value, limit: value < limit,
+    ">": lambda value, limit: value > limit,
+    ">=": lambda value, limit: value >= limit,
+}
+
+
 def _trend_forecast(
     result: Result,
+    ctx: EvaluationContext,
+    series: str,
+    daily: Callable[[], dict[date, tuple[Fraction, Fraction]]],
+    passes: tuple[str, Fraction],
+    *,
+    window_days: int,
+    complete: bool,
+    what: str,
+) -> None:
+    """Set the result's forecast from the trend of `series` (see `_extrapolate`), kept with the
+    minute's aggregates: the daily figures and the calendar it reads are themselves a minute old
+    at most, so the same minute gives the same date."""
+    op, limit = passes
+    result.forecast, result.forecast_note = cached_aggregate(
+        "gate-forecast", ctx.programme.pk, series, op, limit, window_days, complete, at=ctx.at,
+        compute=lambda: _extrapolate(
+            ctx, daily(), lambda value: PASSES[op](value, limit),
+            window_days=window_days, complete=complete, what=what,
+        ),
+    )  # fmt: skip
+
+
+def _extrapolate(
     ctx: EvaluationContext,
     daily: dict[date, tuple[Fraction, Fraction]],
     passes: Callable[[Fraction], bool],
@@ -336,7 +369,7 @@ def _trend_forecast(
     window_days: int,
     complete: bool,
     what: str,
-) -> None:
+) -> tuple[date | None, str]:
     """Forecast a failing window figure (a share: Σ part ÷ Σ whole over the window's days) from the
     trend of its daily values.
 
@@ -353,8 +386,7 @@ def _trend_forecast(
         if daily[day][1]
     ]
     if len(points) < 2:
-        result.forecast_note = f"fewer than two working days of {what} to fit a trend"
-        return
+        return None, f"fewer than two working days of {what} to fit a trend"
     slope, intercept = least_squares_line(points)
     wholes = [Fraction(daily[day][1]) for day in working if daily[day][1]]
     whole = sum(wholes) / len(wholes)
@@ -387,10 +419,8 @@ def _trend_forecast(
         start, end = offset - 1, offset - 1 + span
         part, whole_sum = parts[end] - parts[start], wholes[end] - wholes[start]
         if whole_sum > 0 and passes(Fraction(part * 100 / whole_sum)):
-            result.forecast = evaluated
-            result.forecast_note = f"at the current trend ({trend})"
-            return
-    result.forecast_note = f"at the current trend ({trend}) it does not pass within a year"
+            return evaluated, f"at the current trend ({trend})"
+    return None, f"at the current trend ({trend}) it does not pass within a year"
 
 
 class EvaluationContext:
@@ -631,18 +661,39 @@ class EvaluationContext:
     @cached_property
     def pack(self) -> dict:
         """The handover pack's progress: one query."""
-        figures = HandoverItem.objects.filter(programme=self.programme).aggregate(
-            total=Count("pk"),
-            **{status: Count("pk", filter=Q(status=status)) for status in ItemStatus.values},
-            last_due=Max("due_date", filter=~Q(status=ItemStatus.ACCEPTED)),
-            undated=Count("pk", filter=~Q(status=ItemStatus.ACCEPTED) & Q(due_date__isnull=True)),
-        )
+        rows = _pack_figures(programme_id=self.programme.pk)
+        figures = dict(rows[0]) if rows else dict.fromkeys(("total", *ItemStatus.values, "undated"), 0)
+        figures.pop("programme_id", None)
+        figures.setdefault("last_due", None)
         figures["percent"] = round(100 * figures["accepted"] / figures["total"]) if figures["total"] else 0
         return figures
 
 
 # ---------------------------------------------------------------------------------------------
 # One evaluator per kind
+
+
+# The gate's two queries of its own, compiled once per process (building them costs more than running them).
+_pack_figures = CompiledQuery(
+    lambda programme_id: (
+        HandoverItem.objects.filter(programme_id=programme_id)
+        .order_by()
+        .values("programme_id")
+        .annotate(
+            total=Count("pk"),
+            **{status: Count("pk", filter=Q(status=status)) for status in ItemStatus.values},
+            last_due=Max("due_date", filter=~Q(status=ItemStatus.ACCEPTED)),
+            undated=Count("pk", filter=~Q(status=ItemStatus.ACCEPTED) & Q(due_date__isnull=True)),
+        )
+    ),
+    programme_id=int,
+)
+_gate_criteria = CompiledQuery(
+    lambda programme_id: with_kpi_green(
+        ExitCriterion.objects.filter(programme_id=programme_id).with_latest_attestation()
+    ),
+    programme_id=int,
+)
 
 
 def kpi_overrides(programme) -> dict:
@@ -1119,8 +1170,8 @@ def _bau_ran_queue(c: ExitCriterion, ctx: EvaluationContext) -> Result:
     elif status == FAIL:
         # Summed over the days: a ticket handled on two days counts twice, close to the distinct count.
         _trend_forecast(
-            result, ctx, {day.day: (day.bau, day.handled) for day in handling.days},
-            lambda value: value >= Fraction(needed), window_days=days, complete=True,
+            result, ctx, "bau-handled", lambda: {day.day: (day.bau, day.handled) for day in handling.days},
+            (">=", Fraction(needed)), window_days=days, complete=True,
             what="BAU's daily share of the tickets handled",
         )  # fmt: skip
     return result
@@ -1346,8 +1397,9 @@ def _figure_trend(key: str, what: str, *, below: bool = False):
         _trend_forecast(
             result,
             ctx,
-            ctx.trend_day_figures[key],
-            (lambda value: value < limit) if below else (lambda value: value >= limit),
+            key,
+            lambda: ctx.trend_day_figures[key],
+            ("<" if below else ">=", limit),
             window_days=_window(result.criterion),
             complete=False,
             what=what,
@@ -1361,8 +1413,9 @@ def _integration_trend(result: Result, ctx: EvaluationContext) -> None:
         return
     limit = Fraction(_threshold(result.criterion, ctx))
     _trend_forecast(
-        result, ctx, ctx.trend_day_figures["integration_success"], lambda value: value > limit,
-        window_days=_window(result.criterion), complete=False, what="the daily integration success",
+        result, ctx, "integration_success", lambda: ctx.trend_day_figures["integration_success"],
+        (">", limit), window_days=_window(result.criterion), complete=False,
+        what="the daily integration success",
     )  # fmt: skip
 
 
@@ -1389,10 +1442,21 @@ def gate_evaluate(*, programme: Programme, at: datetime | None = None, criteria=
     """Every exit criterion of the programme measured at `at` (now by default)."""
     at = at or timezone.now()
     if criteria is None:
-        criteria = list(with_kpi_green(ExitCriterion.objects.of(programme).with_latest_attestation()))
+        criteria = _gate_criteria(programme_id=programme.pk)
     context = EvaluationContext(programme, at, criteria)
     windows = [_window(c) for c in criteria if c.kind in USES_WINDOW]
     context.telemetry_span = max([31, *windows])
+    results = cached_aggregate(
+        "gate-results", programme.pk, _gate_fingerprint(programme, criteria, context), at=at,
+        compute=lambda: _gate_results(criteria, context),
+    )  # fmt: skip
+    by_pk = {criterion.pk: criterion for criterion in criteria}
+    for result in results:  # a cached result carries a copy: show the criterion as just loaded
+        result.criterion = by_pk[result.criterion.pk]
+    return Gate(programme, at, results, context)
+
+
+def _gate_results(criteria: list[ExitCriterion], context: EvaluationContext) -> list[Result]:
     results = [criterion_evaluate(criterion, context=context) for criterion in criteria]
     if any(c.kind in TRENDS for c in criteria):
         # Read whether or not a criterion fails, so the gate costs the same queries whatever the data.
@@ -1401,7 +1465,24 @@ def gate_evaluate(*, programme: Programme, at: datetime | None = None, criteria=
         trend = TRENDS.get(result.criterion.kind)
         if trend is not None:
             trend(result, context)
-    return Gate(programme, at, results, context)
+    return results
+
+
+def _row(instance) -> tuple:
+    return tuple(field.value_from_object(instance) for field in instance._meta.concrete_fields)
+
+
+def _gate_fingerprint(programme: Programme, criteria: list[ExitCriterion], context: EvaluationContext) -> str:
+    """What the gate reads that is not itself one of the minute's aggregates: the programme, its
+    criteria (thresholds, windows, the KPI boundaries in force, attestations) and the handover pack.
+    Results are kept for the minute under this digest, so an edit, an attestation or an accepted
+    item shows at once, while the figures refresh with the minute, like every dashboard figure."""
+    state = (
+        _row(programme),
+        [(_row(c), getattr(c, "kpi_green", None), [_row(a) for a in c.attestations.all()]) for c in criteria],
+        sorted(context.pack.items()),
+    )
+    return hashlib.sha256(repr(state).encode()).hexdigest()[:32]
 
 
 def gate_status_figures(*, programme: Programme, at: datetime) -> dict:

@@ -159,11 +159,12 @@ def signatory_states(programme: Programme, sign_offs: list[SignOff]) -> list[Sig
 
     revoked = {s.revokes_id for s in sign_offs if s.revokes_id}
     standing = {s.signatory_id: s for s in sign_offs if s.kind == "sign_off" and s.pk not in revoked}
-    members = [
-        m
-        for m in Membership.objects.active().filter(programme=programme).select_related("user")
-        if set(m.roles) & SIGNATORIES
-    ]
+    members = list(
+        Membership.objects.active()
+        .filter(programme=programme)
+        .with_any_role(*SIGNATORIES)
+        .select_related("user")
+    )
     members.sort(key=lambda m: (Role.SPONSOR not in m.roles, m.user.get_username()))
     return [SignatoryState(m, standing.get(m.user_id)) for m in members]
 

@@ -168,12 +168,25 @@ class RoleSetField(models.CharField):
         return self.get_prep_value(self.value_from_object(obj))
 
 
+def roles_q(*roles: str, prefix: str = "") -> Q:
+    """Memberships (reached through `prefix`, e.g. "assignee__memberships") holding any of `roles`."""
+    lookup = f"{prefix}__roles__contains" if prefix else "roles__contains"
+    condition = Q()
+    for role in sorted(roles):
+        condition |= Q(**{lookup: f",{role},"})
+    return condition if roles else Q(pk__in=[])
+
+
 class MembershipQuerySet(models.QuerySet):
     def active(self) -> MembershipQuerySet:
         return self.filter(is_active=True)
 
     def with_role(self, role: str) -> MembershipQuerySet:
         return self.filter(roles__contains=f",{role},")
+
+    def with_any_role(self, *roles: str) -> MembershipQuerySet:
+        """Members holding at least one of `roles` (none given: nobody)."""
+        return self.filter(roles_q(*roles))
 
 
 class Membership(models.Model):

@@ -31,7 +31,7 @@ from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat, Trim, TruncDate
 
 from hypercare.aggregates import cached_aggregate
-from hypercare.models import Membership, Programme
+from hypercare.models import Membership, Programme, roles_q
 from hypercare.roles import QUEUE_WORKERS, Team
 from hypercare.vocabulary import EventKind
 from tickets.models import TicketEvent
@@ -46,10 +46,7 @@ def _bounds(programme: Programme, first: date, last: date) -> tuple[ZoneInfo, da
 
 def _staff_q(prefix: str) -> Q:
     """The person at `prefix` is support staff of the programme (joined through their membership)."""
-    roles = Q()
-    for role in sorted(QUEUE_WORKERS):
-        roles |= Q(**{f"{prefix}__roles__contains": f",{role},"})
-    return roles
+    return roles_q(*QUEUE_WORKERS, prefix=prefix)
 
 
 def handling_events(programme: Programme, start: datetime, end: datetime):

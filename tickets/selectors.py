@@ -67,12 +67,7 @@ def assignees(programme) -> Assignees:
     memberships = (
         Membership.objects.active()
         .filter(programme=programme)
-        .filter(
-            Q(roles__contains=f",{Role.DESK},")
-            | Q(roles__contains=f",{Role.ENGINEER},")
-            | Q(roles__contains=f",{Role.LEAD},")
-            | Q(roles__contains=f",{Role.BAU},")
-        )
+        .with_any_role(*QUEUE_WORKERS)
         .select_related("user")
         .order_by("user__first_name", "user__username")
     )

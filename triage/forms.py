@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import reduce
-from operator import or_
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 
 from hypercare.models import Membership
 from hypercare.roles import QUEUE_WORKERS
@@ -137,7 +134,7 @@ def queue_workers(programme):
         .objects.filter(
             pk__in=Membership.objects.active()
             .filter(programme=programme)
-            .filter(reduce(or_, (Q(roles__contains=f",{role},") for role in sorted(QUEUE_WORKERS))))
+            .with_any_role(*QUEUE_WORKERS)
             .values("user_id")
         )
         .order_by("username")

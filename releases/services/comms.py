@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from hypercare.models import Membership, NotificationPreference, Programme, ProgrammeStatus
+from hypercare.models import Membership, NotificationPreference, Programme, ProgrammeStatus, roles_q
 from hypercare.roles import Role
 from hypercare.vocabulary import OPEN_STATUSES
 from metrics import selectors
@@ -210,9 +210,7 @@ def status_subject(*, programme: Programme, kind: str, data: dict) -> str:
 
 def status_recipients(*, programme: Programme, kind: str) -> list:
     """Members who receive this report by email: the report's roles, with an email, minus opt-outs."""
-    roles = Q()
-    for role in RECIPIENT_ROLES[kind]:
-        roles |= Q(roles__contains=f",{role},")
+    roles = roles_q(*RECIPIENT_ROLES[kind])
     opted_out = NotificationPreference.objects.filter(kind=kind, email=False).values("user_id")
     return [
         membership.user

@@ -83,3 +83,52 @@ def test_the_pack_and_sign_off_pages_cost_the_same_queries_for_more_rows(client,
         ]
     )
     assert (count(client, pack), count(client, sign_off)) == few
+
+
+def test_the_minutes_cached_gate_shows_an_attestation_an_accepted_item_and_a_new_threshold_at_once(
+    client, lead, programme, settings
+):
+    """The evaluated gate is kept for the minute, but under a digest of what people change on it:
+    their changes show on the next view, while the ticket figures refresh with the minute."""
+    from django.core.cache import cache
+
+    from handover import services
+    from handover.models import CriterionKind
+    from tests.handover.factories import access_of
+
+    settings.HYPERCARE_AGGREGATE_CACHE_SECONDS = 10**8  # one bucket for the whole test
+    cache.clear()
+    client.force_login(lead.user)
+    url = reverse("handover:exit_gate", args=[programme.slug])
+    access = access_of(lead)
+    criterion = services.criterion_add(
+        access=access, kind=CriterionKind.ATTESTATION, title="Hotfix path rehearsed"
+    )
+    assert "Hotfix path rehearsed" in client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as warm:
+        client.get(url)
+
+    services.criterion_attest(
+        access=access,
+        criterion=criterion,
+        outcome="pass",
+        note="Rehearsed on 18 March.",
+        evidence_url="https://example.com/rehearsal",
+    )
+    page = client.get(url).content.decode()
+    assert "Rehearsed on 18 March." in page
+
+    item = HandoverItem.objects.of(programme).first()
+    accepted_before = client.get(url).context["pack"]["accepted"]
+    HandoverItem.objects.filter(pk=item.pk).update(status="accepted")
+    gate = client.get(url).context["gate"]
+    pack_result = next(r for r in gate.results if r.criterion.kind == CriterionKind.HANDOVER_PACK)
+    assert pack_result.value_display.startswith(f"{accepted_before + 1} of ")
+
+    volume = next(r for r in gate.results if r.criterion.kind == CriterionKind.OPEN_SEV12)
+    services.criterion_update(access=access, criterion=volume.criterion, threshold="7")
+    gate = client.get(url).context["gate"]
+    assert next(r for r in gate.results if r.criterion.kind == CriterionKind.OPEN_SEV12).threshold == 7
+    with CaptureQueriesContext(connection) as again:
+        client.get(url)
+    assert len(again) == len(warm)
