@@ -71,7 +71,10 @@ def validate_working_hours(working_hours: Mapping[str, object]) -> dict[str, lis
             )
         normalised[day] = [span[0], span[1]]
     if not any(normalised.values()):
-        raise CalendarError("working_hours needs at least one working day.")
+        raise CalendarError(
+            "working_hours needs at least one working day (a start and an end time): a calendar with "
+            "no working time cannot run a business-hours SLA clock."
+        )
     return normalised
 
 
