@@ -88,6 +88,10 @@ class WorkingCalendar:
     _windows: dict[date, tuple[datetime, datetime] | None] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
+    # The UTC offset at each local Monday 00:00 looked at (whole weeks compare them).
+    _offsets: dict[date, timedelta | None] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -207,7 +211,9 @@ class WorkingCalendar:
         return datetime.combine(day, time(0), tzinfo=self.timezone).astimezone(UTC)
 
     def _offset(self, day: date) -> timedelta | None:
-        return datetime.combine(day, time(0), tzinfo=self.timezone).utcoffset()
+        if day not in self._offsets:
+            self._offsets[day] = datetime.combine(day, time(0), tzinfo=self.timezone).utcoffset()
+        return self._offsets[day]
 
     def _walk_between(self, start: datetime, end: datetime) -> timedelta:
         """Window by window: for spans of a few weeks at most."""
@@ -221,15 +227,15 @@ class WorkingCalendar:
     def _whole_weeks(self, monday: date, weeks: int) -> timedelta:
         """Working time of `weeks` whole weeks from local `monday` on."""
         total = self.week * weeks
-        changed: list[date] = []  # Mondays of weeks with a clock change, counted window by window
+        changed: set[date] = set()  # Mondays of weeks with a clock change, counted window by window
         if self.timezone.key not in FIXED_ZONES:
-            offset = self._offset(monday)
-            for number in range(1, weeks + 1):
-                following = monday + timedelta(days=7 * number)
+            week_start, offset = monday, self._offset(monday)
+            for _ in range(weeks):
+                following = week_start + ONE_WEEK
                 next_offset = self._offset(following)
                 if next_offset != offset:
-                    changed.append(following - ONE_WEEK)
-                offset = next_offset
+                    changed.add(week_start)
+                week_start, offset = following, next_offset
         for first in changed:
             total += self._walk_between(self._midnight(first), self._midnight(first + ONE_WEEK)) - self.week
         last = monday + timedelta(days=7 * weeks)
