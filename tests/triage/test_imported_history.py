@@ -101,3 +101,32 @@ def test_a_breach_after_the_import_notifies_once(access, lead, desk):
     assert not Notification.objects.filter(kind="sla_response_breach").exists()
     # The sweeps jumped past the at-risk instant: the breach is all there was to tell.
     assert set(Notification.objects.values_list("kind", flat=True)) == {"sla_resolution_breach"}
+
+
+def test_importing_a_ten_year_old_backlog_commits_and_the_next_sweep_tells_nobody(access, lead):
+    """Through the CSV import itself: an open ticket from ten years ago and one that took four years to
+    resolve used to make the commit answer 500 (no working time within 1098 days)."""
+    from tickets import imports
+
+    now = timezone.now()
+    ten, six, two = (f"{(now - years * YEAR):%Y-%m-%d %H:%M}" for years in (10, 6, 2))
+    table = imports.csv_read(
+        (
+            "Issue key,Summary,Priority,Status,Created,Resolved\n"
+            f"OLD-1,Invoices stuck,High,In Progress,{ten},\n"
+            f"OLD-2,Quotes wrong,Medium,Done,{six},{two}\n"
+            f"OLD-3,Nobody can log in,Highest,Open,{ten},\n"
+        ).encode()
+    )
+    mapping = imports.ImportMapping(columns=imports.suggest_columns(table.headers))
+    mapping.values = imports.suggest_values(table, mapping)
+    created = imports.tickets_import(access=access, table=table, mapping=mapping, source_name="jira.csv")
+    assert len(created) == 3
+
+    sla_sweep_task()
+    assert Notification.objects.count() == 0 and mail.outbox == []
+    stuck, quotes, login = (Ticket.objects.get(source_reference=key) for key in ("OLD-1", "OLD-2", "OLD-3"))
+    assert stuck.resolution_breached and login.resolution_breached and quotes.resolution_breached
+    assert quotes.status == Status.RESOLVED and stuck.imported_at is not None
+    assert SlaAlert.objects.filter(ticket__in=[stuck, login]).exists()
+    assert not SlaAlert.objects.pending().exists()
