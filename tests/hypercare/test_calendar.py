@@ -204,7 +204,7 @@ def test_an_open_ticket_from_ten_years_ago_is_measured_up_to_now():
     assert calendar.add_working_time(start, end - start) == end
 
 
-# Two years: well inside the calendar's scan limit, so no span can reach it.
+# Two years of instants: spans from none to two years, so both the day walk and whole weeks are used.
 instants = st.datetimes(
     min_value=datetime(2025, 1, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)
 )
