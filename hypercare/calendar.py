@@ -9,16 +9,16 @@ from a ticket's history.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# Far enough to cross any realistic run of holidays, near enough to stop a calendar
-# with no working time at all from looping for ever.
-MAX_DAYS_SCANNED = 366 * 3
+ONE_WEEK = timedelta(days=7)
 
 DEFAULT_WORKING_HOURS: dict[str, list[str] | None] = {
     "mon": ["09:00", "17:00"],
@@ -71,7 +71,10 @@ def validate_working_hours(working_hours: Mapping[str, object]) -> dict[str, lis
             )
         normalised[day] = [span[0], span[1]]
     if not any(normalised.values()):
-        raise CalendarError("working_hours needs at least one working day.")
+        raise CalendarError(
+            "working_hours needs at least one working day (a start and an end time): a calendar with "
+            "no working time cannot run a business-hours SLA clock."
+        )
     return normalised
 
 
@@ -81,6 +84,14 @@ class WorkingCalendar:
     # Indexed by weekday (Monday = 0): (start, end) local times, end None meaning midnight.
     hours: tuple[tuple[time, time | None] | None, ...]
     holidays: frozenset[date]
+    # Each day's window, computed once (a page's rows share their days).
+    _windows: dict[date, tuple[datetime, datetime] | None] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    # The UTC offset at each local Monday 00:00 looked at (whole weeks compare them).
+    _offsets: dict[date, timedelta | None] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -109,6 +120,12 @@ class WorkingCalendar:
 
     def window(self, day: date) -> tuple[datetime, datetime] | None:
         """The working window of a local date as UTC instants, or None on a day off."""
+        if day in self._windows:
+            return self._windows[day]
+        span = self._windows[day] = self._window(day)
+        return span
+
+    def _window(self, day: date) -> tuple[datetime, datetime] | None:
         span = self.hours[day.weekday()]
         if span is None or day in self.holidays:
             return None
@@ -130,36 +147,105 @@ class WorkingCalendar:
         days: list[date] = []
         if count <= 0:
             return days
-        for offset in range(MAX_DAYS_SCANNED):
-            day = last - timedelta(days=offset)
+        for day in self._days(last, step=-1):
             if self.is_working_day(day):
                 days.append(day)
                 if len(days) == count:
                     return days[::-1]
-        raise CalendarError(f"No working time within {MAX_DAYS_SCANNED} days: check the hours and holidays.")
+        raise AssertionError("_days either reaches working days or raises")  # pragma: no cover
 
     def working_days_from(self, first: date, count: int) -> list[date]:
         """The `count` working days starting on or after `first`, oldest first."""
         days: list[date] = []
         if count <= 0:
             return days
-        for offset in range(MAX_DAYS_SCANNED):
-            day = first + timedelta(days=offset)
+        for day in self._days(first, step=1):
             if self.is_working_day(day):
                 days.append(day)
                 if len(days) == count:
                     return days
-        raise CalendarError(f"No working time within {MAX_DAYS_SCANNED} days: check the hours and holidays.")
+        raise AssertionError("_days either reaches working days or raises")  # pragma: no cover
+
+    def _days(self, first: date, *, step: int) -> Iterator[date]:
+        """Local dates from `first` on (step 1) or back (step -1), for as long as the caller reads.
+
+        Holidays are finite, so past the last of them (or before the first) every week has its
+        working days: a week without one there means the calendar has no working time at all,
+        which `build` refuses, and that is the only way this stops by itself.
+        """
+        day, idle = first, 0
+        stride = timedelta(days=step)
+        lowest, highest = (min(self.holidays), max(self.holidays)) if self.holidays else (first, first)
+        while True:
+            yield day
+            if self.window(day) is not None:
+                idle = 0
+            elif not lowest <= day <= highest:
+                idle += 1
+                if idle > 7:
+                    raise CalendarError("The calendar has no working time at all: give it working hours.")
+            day += stride
 
     def windows_from(self, instant: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Working windows from an instant on, the first one clipped to start at it."""
-        day = instant.astimezone(self.timezone).date()
-        for offset in range(MAX_DAYS_SCANNED):
-            span = self.window(day + timedelta(days=offset))
+        for day in self._days(instant.astimezone(self.timezone).date(), step=1):
+            span = self.window(day)
             if span is None or span[1] <= instant:
                 continue
             yield max(span[0], instant), span[1]
-        raise CalendarError(f"No working time within {MAX_DAYS_SCANNED} days: check the hours and holidays.")
+
+    # Whole weeks. A week is local Monday 00:00 to the next Monday 00:00; its working time is
+    # the sum of its days' spans, less its holidays, unless a clock change (daylight saving)
+    # falls inside it: such a week (two a year at most) is counted window by window.
+
+    @cached_property
+    def week(self) -> timedelta:
+        """Working time of a week without holidays or clock change."""
+        return sum((self._span_length(span) for span in self.hours if span is not None), timedelta(0))
+
+    @cached_property
+    def _sorted_holidays(self) -> tuple[date, ...]:
+        return tuple(sorted(self.holidays))
+
+    def _midnight(self, day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=self.timezone).astimezone(UTC)
+
+    def _offset(self, day: date) -> timedelta | None:
+        if day not in self._offsets:
+            self._offsets[day] = datetime.combine(day, time(0), tzinfo=self.timezone).utcoffset()
+        return self._offsets[day]
+
+    def _walk_between(self, start: datetime, end: datetime) -> timedelta:
+        """Window by window: for spans of a few weeks at most."""
+        total = timedelta(0)
+        for opens, closes in self.windows_from(start):
+            if opens >= end:
+                break
+            total += min(closes, end) - opens
+        return total
+
+    def _whole_weeks(self, monday: date, weeks: int) -> timedelta:
+        """Working time of `weeks` whole weeks from local `monday` on."""
+        total = self.week * weeks
+        changed: set[date] = set()  # Mondays of weeks with a clock change, counted window by window
+        if self.timezone.key not in FIXED_ZONES:
+            week_start, offset = monday, self._offset(monday)
+            for _ in range(weeks):
+                following = week_start + ONE_WEEK
+                next_offset = self._offset(following)
+                if next_offset != offset:
+                    changed.add(week_start)
+                week_start, offset = following, next_offset
+        for first in changed:
+            total += self._walk_between(self._midnight(first), self._midnight(first + ONE_WEEK)) - self.week
+        last = monday + timedelta(days=7 * weeks)
+        holidays = self._sorted_holidays
+        for day in holidays[bisect_left(holidays, monday) : bisect_left(holidays, last)]:
+            span = self.hours[day.weekday()]
+            week_start = day - timedelta(days=day.weekday())
+            if span is not None and week_start not in changed:
+                total -= self._span_length(span)
+        return total
 
     def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
         """The instant at which `amount` of working time, counted from `start`, has elapsed."""
@@ -167,8 +253,22 @@ class WorkingCalendar:
             raise ValueError("amount must not be negative")
         if amount == timedelta(0):
             return start
-        remaining = amount
-        for opens, closes in self.windows_from(start):
+        cursor, remaining = start, amount
+        weeks = remaining // self.week - 1 if self.week else 0
+        while weeks > 0:
+            # Jump whole weeks (one fewer than the amount holds, so holidays and clock changes
+            # inside them can only leave work over), then measure what the jump really covered.
+            local = cursor.astimezone(self.timezone)
+            landing = datetime.combine(
+                local.date() + timedelta(days=7 * weeks), local.time(), tzinfo=self.timezone
+            ).astimezone(UTC)
+            worked = self.working_time_between(cursor, landing)
+            if worked >= remaining:
+                weeks //= 2
+                continue
+            cursor, remaining = landing, remaining - worked
+            weeks = remaining // self.week - 1
+        for opens, closes in self.windows_from(cursor):
             available = closes - opens
             if remaining <= available:
                 return opens + remaining
@@ -177,14 +277,21 @@ class WorkingCalendar:
 
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Working time elapsed from `start` to `end` (zero if `end` is not after `start`)."""
-        total = timedelta(0)
         if end <= start:
-            return total
-        for opens, closes in self.windows_from(start):
-            if opens >= end:
-                break
-            total += min(closes, end) - opens
-        return total
+            return timedelta(0)
+        first = start.astimezone(self.timezone).date()
+        last = end.astimezone(self.timezone).date()
+        if (last - first).days < 21:
+            return self._walk_between(start, end)
+        # The part week up to the first Monday after `start`, the whole weeks, the part week after.
+        monday = first + timedelta(days=7 - first.weekday())
+        final_monday = last - timedelta(days=last.weekday())
+        weeks = (final_monday - monday).days // 7
+        return (
+            self._walk_between(start, self._midnight(monday))
+            + self._whole_weeks(monday, weeks)
+            + self._walk_between(self._midnight(final_monday), end)
+        )
 
     def add_working_minutes(self, start: datetime, minutes: float) -> datetime:
         return self.add_working_time(start, timedelta(minutes=minutes))
@@ -198,3 +305,7 @@ def round_the_clock(timezone: str = "UTC") -> WorkingCalendar:
     return WorkingCalendar.build(
         timezone=timezone, working_hours={day: ["00:00", "24:00"] for day in WEEKDAYS}
     )
+
+
+# Zones whose offset never changes: their weeks need no check for a clock change.
+FIXED_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "GMT", "Etc/GMT", "Zulu", "Etc/Zulu"})

@@ -3,7 +3,7 @@ from datetime import date
 from django import forms
 from django.core.exceptions import ValidationError
 
-from hypercare.calendar import WEEKDAYS
+from hypercare.calendar import WEEKDAYS, CalendarError, validate_working_hours
 from hypercare.models import Programme, ProgrammeStatus
 from hypercare.roles import Role, Team
 
@@ -112,6 +112,19 @@ class CalendarForm(forms.Form):
                     f"Line {number}: {raw_date!r} is not a date in YYYY-MM-DD form."
                 ) from None
         return parsed
+
+    def clean(self):
+        data = super().clean()
+        try:
+            validate_working_hours(self.working_hours())
+        except CalendarError as error:
+            message = str(error)
+            day = next((day for day in WEEKDAYS if message.startswith(f"working_hours.{day}")), None)
+            if day is not None:
+                self.add_error(f"{day}_start", message.replace(f"working_hours.{day}", day.title(), 1))
+            else:
+                self.add_error(None, message.replace("working_hours", "Working hours", 1))
+        return data
 
     def working_hours(self) -> dict:
         hours = {}

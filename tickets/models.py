@@ -294,6 +294,11 @@ class Ticket(models.Model):
         """'training gap', 'defect' or 'other': the split the seeds ask every list to show."""
         return kind_of(self.category).value
 
+    def happened_before_import(self, instant: datetime | None) -> bool:
+        """Whether an SLA event at `instant` (a due instant passed, say) is the history of an imported
+        ticket rather than news: recorded, but nobody is told (alerts, e-mails, webhooks)."""
+        return self.imported_at is not None and instant is not None and instant <= self.imported_at
+
 
 class ProgrammeTicketCount(models.Model):
     """How many tickets a programme has, kept by database triggers on the ticket table.

@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from hypercare.calendar import MAX_DAYS_SCANNED, CalendarError, WorkingCalendar, round_the_clock
+from hypercare.calendar import WorkingCalendar, round_the_clock
 from hypercare.roles import Team
 from hypercare.vocabulary import (
     TRAINING_GAP_CATEGORIES,
@@ -132,34 +132,11 @@ class SlaCalendars:
             return 0.0
         if clock != Clock.BUSINESS:
             return (end - start) / MINUTE
-        # WorkingCalendar.working_time_between, with each day's window computed once per
-        # request (the rows of a page share their days); tests hold the two equal.
-        calendar = self.business
-        windows = self._windows
-        total = timedelta(0)
-        day = start.astimezone(calendar.timezone).date()
-        for _ in range(MAX_DAYS_SCANNED):
-            span = windows[day] if day in windows else windows.setdefault(day, calendar.window(day))
-            day += ONE_DAY
-            if span is None or span[1] <= start:
-                continue
-            opens = span[0] if span[0] > start else start
-            if opens >= end:
-                break
-            total += (span[1] if span[1] < end else end) - opens
-        else:
-            raise CalendarError(
-                f"No working time within {MAX_DAYS_SCANNED} days: check the hours and holidays."
-            )
-        return total / MINUTE
-
-    @cached_property
-    def _windows(self) -> dict:
-        return {}
+        # The calendar keeps each day's window, so the rows of a page share their days.
+        return self.business.working_time_between(start, end) / MINUTE
 
 
 MINUTE = timedelta(minutes=1)
-ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)

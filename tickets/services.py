@@ -17,7 +17,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hypercare.access import NO_NEW_TICKETS, ONLY_OPEN_TICKETS, ProgrammeAccess, ProgrammeClosed
-from hypercare.calendar import MAX_DAYS_SCANNED, CalendarError
 from hypercare.models import Membership, Programme, ProgrammeStatus
 from hypercare.notifications import notify
 from hypercare.roles import AFTER_EXIT_WORKERS, QUEUE_WORKERS
@@ -298,18 +297,7 @@ def ticket_create(
             )
         )
     # The clocks are computed from these events before the INSERT, which then carries them.
-    try:
-        alerts = ticket_clocks_start(ticket=ticket, events=events, at=now)
-    except CalendarError:
-        if reported_at is None:
-            raise
-        # The working-time arithmetic scans a bounded span of days: history older than that is refused.
-        raise ValidationError(
-            {
-                "reported_at": f"reported_at is too far in the past: the SLA clocks count working time "
-                f"over at most {MAX_DAYS_SCANNED} days."
-            }
-        ) from None
+    alerts = ticket_clocks_start(ticket=ticket, events=events, at=now)
     if imported:
         ticket.imported_at = timezone.now()
     ticket.number = _next_number(programme)

@@ -353,8 +353,8 @@ def ticket_webhooks_emit(*, at: datetime | None = None, window: timedelta = time
                 ("response", ticket.response_breached, ticket.response_due_at),
                 ("resolution", ticket.resolution_breached, ticket.resolution_due_at),
             ):
-                if not flagged or due is None or due < since:
-                    continue
+                if not flagged or due is None or due < since or ticket.happened_before_import(due):
+                    continue  # an imported ticket's breach before its import is history, not news
                 emitted += bool(
                     webhook_emit(
                         programme=ticket.programme,

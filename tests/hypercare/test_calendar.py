@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hypercare.calendar import DEFAULT_WORKING_HOURS, CalendarError, WorkingCalendar, round_the_clock
@@ -105,13 +105,106 @@ def test_it_refuses_bad_working_hours_naming_the_day(hours, message):
         WorkingCalendar.build(timezone="UTC", working_hours=hours)
 
 
-def test_it_refuses_to_loop_forever_when_holidays_block_every_working_day():
-    every_day = [date(2026, 1, 1) + timedelta(days=n) for n in range(2000)]
-    with pytest.raises(CalendarError, match="No working time"):
-        office(holidays=every_day).add_working_minutes(local(LONDON, 2026, 1, 1, 9, 0), 60)
+def test_it_counts_past_years_of_holidays_instead_of_giving_up():
+    every_day = [date(2026, 1, 1) + timedelta(days=n) for n in range(2000)]  # to Sunday 23 June 2031
+    calendar = office(holidays=every_day)
+    assert calendar.add_working_minutes(local(LONDON, 2026, 1, 1, 9, 0), 60) == local(
+        LONDON, 2031, 6, 24, 10, 0
+    )
+    assert calendar.working_days_from(date(2026, 1, 1), 1) == [date(2031, 6, 24)]
+    assert calendar.working_days_until(date(2031, 6, 23), 1) == [date(2025, 12, 31)]
 
 
-# Two years: well inside the calendar's scan limit, so no span can reach it.
+def test_a_calendar_with_no_working_time_at_all_refuses_instead_of_looping():
+    nothing = WorkingCalendar(timezone=LONDON, hours=(None,) * 7, holidays=frozenset())
+    with pytest.raises(CalendarError, match="no working time at all"):
+        nothing.add_working_minutes(local(LONDON, 2026, 1, 1, 9, 0), 60)
+    with pytest.raises(CalendarError, match="no working time at all"):
+        nothing.working_days_until(date(2026, 1, 1), 1)
+
+
+def minute_by_minute(calendar: WorkingCalendar, start: datetime, end: datetime) -> timedelta:
+    """The naive oracle: every minute from start to end, counted when its local wall-clock time
+    falls in its weekday's hours on a day that is not a holiday."""
+    minute, counted = timedelta(minutes=1), 0
+    at = start
+    while at < end:
+        here = at.astimezone(calendar.timezone)
+        span = calendar.hours[here.weekday()]
+        if span is not None and here.date() not in calendar.holidays:
+            opens, closes = span
+            if opens <= here.time().replace(tzinfo=None, fold=0) and (closes is None or here.time() < closes):
+                counted += 1
+        at += minute
+    return counted * minute
+
+
+LONG_SPAN_CALENDARS = [
+    office("Europe/London", holidays=ENGLISH_CHRISTMAS_2026 + [date(2026, 3, 30), date(2026, 10, 26)]),
+    round_the_clock("America/New_York"),
+    WorkingCalendar.build(
+        timezone="Asia/Kolkata",
+        working_hours={"mon": ["08:30", "24:00"], "sat": ["00:00", "04:00"]},
+        holidays=[date(2026, 4, 6)],
+    ),
+    WorkingCalendar.build(
+        timezone="Australia/Sydney",
+        working_hours={"tue": ["00:00", "24:00"], "sun": ["00:00", "24:00"], "wed": ["09:00", "17:30"]},
+        holidays=[date(2026, 4, 7), date(2026, 10, 6)],
+    ),
+]
+long_span_calendars = st.sampled_from(LONG_SPAN_CALENDARS)
+
+
+@settings(max_examples=40, deadline=None)
+# Whole weeks holding a clock change (New York 8 March, Sydney 5 April and 4 October) or holidays.
+@example(round_the_clock("America/New_York"), datetime(2026, 2, 20, 5, 17, tzinfo=UTC), 40, 0)
+@example(LONG_SPAN_CALENDARS[3], datetime(2026, 3, 20, tzinfo=UTC), 45, 600)
+@example(LONG_SPAN_CALENDARS[3], datetime(2026, 9, 20, tzinfo=UTC), 45, 600)
+@example(LONG_SPAN_CALENDARS[0], datetime(2026, 3, 10, 12, tzinfo=UTC), 44, 0)
+@given(
+    calendar=long_span_calendars,
+    start=st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 1), timezones=st.just(UTC)
+    ),
+    days=st.integers(min_value=0, max_value=45),
+    minutes=st.integers(min_value=0, max_value=24 * 60),
+)
+def test_the_whole_week_arithmetic_agrees_with_a_minute_by_minute_walk(calendar, start, days, minutes):
+    start = start.replace(second=0, microsecond=0)
+    end = start + timedelta(days=days, minutes=minutes)  # spans of 22 days and more take whole weeks
+    worked = calendar.working_time_between(start, end)
+    assert worked == minute_by_minute(calendar, start, end)
+    assert calendar.working_time_between(start, calendar.add_working_time(start, worked)) == worked
+
+
+def test_a_ten_year_span_is_counted_by_weeks_exactly_and_quickly():
+    calendar = office(
+        holidays=[date(2019, 12, 25), date(2024, 5, 6), date(2022, 1, 1)]
+    )  # the last a Saturday
+    start, end = local(LONDON, 2016, 6, 1, 15, 0), local(LONDON, 2026, 6, 3, 10, 0)
+    weekdays = sum(
+        1
+        for n in range((end.date() - start.date()).days + 1)
+        if (start.date() + timedelta(days=n)).weekday() < 5
+    )
+    # Whole weekdays, less the two weekday holidays, less 1 June before 15:00 and 3 June after 10:00.
+    expected = timedelta(hours=8) * (weekdays - 2) - timedelta(hours=6) - timedelta(hours=7)
+    assert calendar.working_time_between(start, end) == expected
+    assert calendar.add_working_time(start, expected) == end
+    # By whole weeks: only the part weeks and the weeks with a clock change are looked at day by day.
+    assert len(calendar._windows) < 400 < (end.date() - start.date()).days
+
+
+def test_an_open_ticket_from_ten_years_ago_is_measured_up_to_now():
+    calendar = round_the_clock("Europe/London")
+    # Eleven springs forward and ten autumns back: every clock change is counted.
+    start, end = datetime(2016, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)
+    assert calendar.working_time_between(start, end) == end - start
+    assert calendar.add_working_time(start, end - start) == end
+
+
+# Two years of instants: spans from none to two years, so both the day walk and whole weeks are used.
 instants = st.datetimes(
     min_value=datetime(2025, 1, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)
 )

@@ -243,6 +243,33 @@ def test_sev1_tickets_and_breaches_are_emitted_once_by_the_sweep(programme, lead
     assert "Nobody can log in" in WebhookDelivery.objects.get(event="sev1_ticket").payload["text"]
 
 
+def test_an_imported_tickets_breach_before_its_import_is_not_emitted(programme, lead, receiver):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import TicketFactory
+
+    now = timezone.now()
+    imported = now - timedelta(minutes=30)
+    breached = {"severity": 2, "reported_at": now - timedelta(days=400), "response_breached": True}
+    # Breached in the old tracker ten minutes before the import: history.
+    TicketFactory(
+        programme=programme,
+        imported_at=imported,
+        response_due_at=imported - timedelta(minutes=10),
+        **breached,
+    )
+    # Imported with time left, breached after the import: news.
+    later = TicketFactory(
+        programme=programme, imported_at=imported, response_due_at=now - timedelta(minutes=5), **breached
+    )
+    with receiver() as hook_server:
+        register(programme, lead, hook_server.url, events=["breach"])
+        assert services.ticket_webhooks_emit(at=now) == 1
+    assert list(WebhookDelivery.objects.values_list("key", flat=True)) == [f"breach:response:{later.pk}"]
+
+
 def test_the_sweep_costs_one_query_without_webhooks(programme, django_assert_num_queries):
     with django_assert_num_queries(1):
         assert services.ticket_webhooks_emit() == 0

@@ -198,8 +198,9 @@ def test_a_filtered_deep_page_reads_the_same_rows(mix, desk):
 
 @pytest.mark.parametrize("zone", ["Europe/London", "America/Sao_Paulo", "Asia/Kolkata"])
 def test_the_requests_calendar_counts_the_minutes_the_working_calendar_does(zone):
-    """SlaCalendars.minutes_between walks the days with their windows cached per request: the same
-    floats as WorkingCalendar.working_minutes_between, across holidays, DST changes, nights and weekends."""
+    """SlaCalendars.minutes_between (the 24×7 clock as plain elapsed time, the business clock on the
+    request's calendar) gives the same floats as WorkingCalendar.working_minutes_between, across
+    holidays, DST changes, nights and weekends."""
     hours = {
         "mon": ["09:00", "17:30"],
         "tue": ["08:15", "24:00"],

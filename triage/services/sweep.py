@@ -13,7 +13,9 @@ Two steps, each safe to repeat, to run twice at once, or to die half-way:
    batch claims its alerts (`FOR UPDATE SKIP LOCKED` on PostgreSQL), inserts the
    notifications (unique dedupe keys) and timeline entries, and marks the alerts notified,
    all in one transaction. A worker killed mid-batch leaves the alerts pending for the next
-   run; a second worker skips the claimed ones.
+   run; a second worker skips the claimed ones. An imported ticket's alert for what happened
+   before its import (`is_history`) gets its timeline entry and is marked handled, but
+   nobody is told: only what happens after an import is news.
 """
 
 from __future__ import annotations
@@ -176,6 +178,29 @@ def _message(alert: SlaAlert, recipients: list) -> Message:
     )
 
 
+def _happened_at(alert: SlaAlert) -> datetime | None:
+    """When the alert's event happened: the breached due instant, or the at-risk instant passed."""
+    ticket = alert.ticket
+    if alert.kind == AlertKind.RESPONSE_BREACH:
+        return ticket.response_due_at
+    if alert.kind == AlertKind.RESOLUTION_BREACH:
+        return ticket.resolution_due_at
+    instants = [
+        instant
+        for instant, running in (
+            (ticket.response_at_risk_at, ticket.first_responded_at is None),
+            (ticket.resolution_at_risk_at, ticket.resolved_at is None),
+        )
+        if running and instant is not None
+    ]
+    return min(instants, default=None)
+
+
+def is_history(alert: SlaAlert) -> bool:
+    """An imported ticket's alert for what happened before the import: recorded, told to nobody."""
+    return alert.ticket.happened_before_import(_happened_at(alert))
+
+
 @transaction.atomic
 def _fan_out_batch(*, at: datetime, batch_size: int) -> int:
     claim = SlaAlert.objects.pending().order_by("pk")
@@ -184,8 +209,10 @@ def _fan_out_batch(*, at: datetime, batch_size: int) -> int:
     alerts = list(claim.select_related("ticket__programme", "ticket__assignee")[:batch_size])
     if not alerts:
         return 0
-    recipients = _recipients(alerts, at)
-    notify_many([_message(alert, recipients[alert.pk]) for alert in alerts], at=at)
+    history = [alert for alert in alerts if is_history(alert)]
+    news = [alert for alert in alerts if not is_history(alert)]
+    recipients = _recipients(news, at) if news else {}
+    notify_many([_message(alert, recipients[alert.pk]) for alert in news], at=at)
     TicketEvent.objects.bulk_create(
         [
             TicketEvent(
@@ -196,9 +223,21 @@ def _fan_out_batch(*, at: datetime, batch_size: int) -> int:
                 note=f"{alert.get_kind_display()}; told {', '.join(u.username for u in recipients[alert.pk]) or 'nobody'}.",
                 data={"alert": alert.kind, "severity": alert.severity},
             )
-            for alert in alerts
+            for alert in news
+        ]
+        + [
+            TicketEvent(
+                ticket_id=alert.ticket_id,
+                kind=EventKind.BREACH,
+                at=_happened_at(alert),
+                to_value=alert.kind,
+                note=f"{alert.get_kind_display()} before the ticket was imported; recorded, nobody told.",
+                data={"alert": alert.kind, "severity": alert.severity, "history": True},
+            )
+            for alert in history
         ]
     )
+    # Handled either way: history is marked like a sent alert, so no later run tells anyone.
     SlaAlert.objects.filter(pk__in=[alert.pk for alert in alerts]).update(notified_at=at)
     return len(alerts)
 
