@@ -93,7 +93,9 @@ def test_it_refuses_a_nul_character_in_a_telemetry_dimension(lead, programme):
     assert not DataPoint.objects.exists()
 
 
-def test_it_answers_400_naming_reported_at_when_it_is_decades_old(lead):
+def test_a_decades_old_reported_at_is_history_with_its_clocks_not_a_server_error(lead):
+    """Working time is counted by whole weeks (hypercare.calendar), so any span has an answer:
+    a lead's ticket reported in 2000 is stored with its breached clocks instead of a 500."""
     response = lead.api().post(
         f"{API}/tickets/",
         {
@@ -101,6 +103,23 @@ def test_it_answers_400_naming_reported_at_when_it_is_decades_old(lead):
             "severity": 3,
             "severity_reason": "import",
             "reported_at": "2000-01-05T09:30:00+00:00",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    ticket = Ticket.objects.get()
+    assert ticket.reported_at.year == 2000
+    assert ticket.resolution_due_at.year == 2000  # long breached, and the page can say so
+
+
+def test_a_reported_at_in_the_future_answers_400_naming_it(lead):
+    response = lead.api().post(
+        f"{API}/tickets/",
+        {
+            "title": "Later",
+            "severity": 3,
+            "severity_reason": "import",
+            "reported_at": "2999-01-05T09:30:00+00:00",
         },
         format="json",
     )
