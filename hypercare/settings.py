@@ -133,6 +133,8 @@ OIDC_EMAIL_VERIFIED_CLAIM = env("OIDC_EMAIL_VERIFIED_CLAIM", "email_verified")
 # Logging out of Hypercare also ends the provider's session, when it has an end_session_endpoint.
 OIDC_END_PROVIDER_SESSION = env_bool("OIDC_END_PROVIDER_SESSION", True)
 OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+# The client secret goes in the token request's body (client_secret_post) unless this is on (client_secret_basic).
+OIDC_TOKEN_USE_BASIC_AUTH = env_bool("OIDC_TOKEN_USE_BASIC_AUTH", False)
 OIDC_USE_PKCE = True
 OIDC_CREATE_USER = False
 OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider logout
