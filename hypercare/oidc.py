@@ -73,6 +73,10 @@ REFUSALS = {
         "Sign-in was cancelled",
         "The identity provider did not sign you in. You can try again.",
     ),
+    "stale": (
+        "This sign-in could not be completed",
+        "It was already used, has expired, or was started in another browser. Start again from the login page.",
+    ),
     "provider": (
         "The identity provider could not be reached or gave an invalid answer",
         "Try again in a few minutes; if it keeps failing, tell your Hypercare administrator.",
@@ -197,6 +201,11 @@ class CallbackView(oidc_views.OIDCAuthenticationCallbackView):
             _refuse(request, "cancelled", error=request.GET["error"])
         try:
             return super().get(request)
+        except SuspiciousOperation as error:
+            # An unknown or replayed state, a nonce or signature that does not check out.
+            logger.warning("OIDC callback refused: %s", error)
+            _refuse(request, "stale")
+            return HttpResponseRedirect(self.failure_url)
         except (requests.RequestException, ProviderUnavailable, jwt.PyJWTError) as error:
             # The token or userinfo call failed, or the ID token is expired or malformed.
             logger.warning("OIDC callback failed: %s", error)

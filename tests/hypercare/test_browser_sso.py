@@ -57,7 +57,9 @@ def oidc_provider(live_server, settings):
     """A running provider with one client (redirects to the live server) and three accounts;
     Hypercare configured to use it through discovery, as from the environment."""
     node, npm = shutil.which("node"), shutil.which("npm")
-    require(node is not None and npm is not None, "needs Node.js and npm (apt-get install nodejs npm)", in_ci=True)
+    require(
+        node is not None and npm is not None, "needs Node.js and npm (apt-get install nodejs npm)", in_ci=True
+    )
     _install_provider(npm)
     port = _free_port()
     issuer = f"http://127.0.0.1:{port}"

@@ -7,6 +7,7 @@ import socket
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.exceptions import SuspiciousOperation
 from django.test import RequestFactory, override_settings
 
 from hypercare import oidc
@@ -121,6 +122,32 @@ def test_a_callback_without_a_login_in_progress_is_refused_cleanly(client, db, s
     response = client.get("/oidc/callback/?code=abc&state=xyz", follow=True)
     assert response.status_code == 403
     assert not response.wsgi_request.user.is_authenticated
+
+
+def test_a_callback_with_a_state_this_browser_never_sent_is_refused_cleanly(client, db, sso):
+    # A login is in progress in this session, but the provider's answer names another state.
+    session = client.session
+    session["oidc_states"] = {"mine": {"nonce": "n", "code_verifier": None, "added_on": 0}}
+    session.save()
+    response = client.get("/oidc/callback/?code=abc&state=forged", follow=True)
+    assert response.status_code == 403
+    assert b"could not be completed" in response.content
+    assert not response.wsgi_request.user.is_authenticated
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"iss": "http://127.0.0.1:1/evil", "aud": "hypercare"},
+        {"iss": "<issuer>", "aud": "another-client"},
+        {"iss": "<issuer>", "aud": ["another-client"]},
+    ],
+)
+def test_an_id_token_from_another_issuer_or_for_another_client_is_refused(db, sso, claims):
+    backend, _ = backend_request()
+    claims = {**claims, "iss": claims["iss"].replace("<issuer>", sso.OIDC_ISSUER), "sub": "x"}
+    with pytest.raises(SuspiciousOperation):
+        backend.get_or_create_user("access-token", "id-token", claims)
 
 
 def test_the_logout_form_may_continue_to_the_provider_under_the_csp(client, db, sso, champion):
