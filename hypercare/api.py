@@ -37,7 +37,10 @@ class TokenView(ObtainAuthToken):
         request=ObtainAuthToken.serializer_class,
         responses={200: TokenSerializer, 400: None, 429: None},
         auth=[],
-        description="Five failed attempts lock the username, and separately the client address, for 15 minutes (429).",
+        description=(
+            "Five failed attempts lock the username, and separately the client address, for 15 minutes (429). "
+            "With HYPERCARE_PASSWORD_LOGIN=staff-only a password opens only staff accounts (400 for others)."
+        ),
     )
     def post(self, request, *args, **kwargs):
         try:

@@ -1,6 +1,7 @@
 """Authentication: login throttling, the audit trail of failed logins, and API tokens that die with\nthe password they were issued for."""
 
 from axes.backends import AxesStandaloneBackend
+from django.conf import settings
 from django.contrib.auth import backends, get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_save
@@ -29,7 +30,17 @@ _user_by_id = CompiledQuery(lambda pk: get_user_model()._default_manager.filter(
 
 class ModelBackend(backends.ModelBackend):
     """Django's username-and-password backend; the signed-in user of every request is read with
-    a query compiled once per process (Django builds and compiles it anew on each request)."""
+    a query compiled once per process (Django builds and compiles it anew on each request).
+
+    With HYPERCARE_PASSWORD_LOGIN=staff-only a password opens only staff accounts (the login page,
+    the admin and the API token exchange alike); everyone else signs in with single sign-on.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None and settings.HYPERCARE_PASSWORD_LOGIN == "staff-only" and not user.is_staff:
+            return None
+        return user
 
     def get_user(self, user_id):
         try:

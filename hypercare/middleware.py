@@ -2,6 +2,8 @@
 
 from django.conf import settings
 
+from hypercare.oidc import form_action_origins
+
 # No inline scripts or styles anywhere: htmx and our own JS come from /static/.
 DEFAULT_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -22,5 +24,10 @@ class ContentSecurityPolicyMiddleware:
             not request.path.startswith(("/api/docs", "/admin/"))
             and "Content-Security-Policy" not in response
         ):
-            response["Content-Security-Policy"] = self.policy
+            policy = self.policy
+            sso_origins = form_action_origins()
+            if sso_origins:
+                # Logging out may continue to the identity provider's logout page.
+                policy = policy.replace("form-action 'self'", "form-action 'self' " + " ".join(sso_origins))
+            response["Content-Security-Policy"] = policy
         return response

@@ -103,7 +103,45 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "hypercare.auth.ThrottledLoginBackend",
     "hypercare.auth.ModelBackend",
+    # Single sign-on (hypercare.oidc): answers only the /oidc/callback/ view, and only when configured.
+    "hypercare.oidc.Backend",
 ]
+# Password login: "on" for everyone (the default), or "staff-only" once single sign-on is set up.
+HYPERCARE_PASSWORD_LOGIN = env("HYPERCARE_PASSWORD_LOGIN", "on")
+if HYPERCARE_PASSWORD_LOGIN not in {"on", "staff-only"}:
+    raise ImproperlyConfigured(
+        f"HYPERCARE_PASSWORD_LOGIN must be on or staff-only, not {HYPERCARE_PASSWORD_LOGIN!r}"
+    )
+
+# Single sign-on with OpenID Connect (mozilla-django-oidc). Off without a client id and an issuer
+# (or explicit endpoints). The endpoints are discovered from the issuer's
+# /.well-known/openid-configuration on first use unless set explicitly.
+OIDC_ISSUER = env("OIDC_ISSUER").rstrip("/")
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT")
+OIDC_OP_LOGOUT_ENDPOINT = env("OIDC_OP_LOGOUT_ENDPOINT")
+if (OIDC_ISSUER or OIDC_OP_AUTHORIZATION_ENDPOINT) and not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER needs OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET.")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile")
+# The claim that says the provider has verified the e-mail (Entra ID: xms_edov).
+OIDC_EMAIL_VERIFIED_CLAIM = env("OIDC_EMAIL_VERIFIED_CLAIM", "email_verified")
+# Logging out of Hypercare also ends the provider's session, when it has an end_session_endpoint.
+OIDC_END_PROVIDER_SESSION = env_bool("OIDC_END_PROVIDER_SESSION", True)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+# The client secret goes in the token request's body (client_secret_post) unless this is on (client_secret_basic).
+OIDC_TOKEN_USE_BASIC_AUTH = env_bool("OIDC_TOKEN_USE_BASIC_AUTH", False)
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider logout
+OIDC_AUTHENTICATE_CLASS = "hypercare.oidc.AuthenticateView"
+OIDC_CALLBACK_CLASS = "hypercare.oidc.CallbackView"
+if HYPERCARE_PASSWORD_LOGIN == "staff-only" and not (OIDC_ISSUER or OIDC_OP_AUTHORIZATION_ENDPOINT):
+    raise ImproperlyConfigured("HYPERCARE_PASSWORD_LOGIN=staff-only needs single sign-on (OIDC_ISSUER).")
 # Login throttling (django-axes): 5 failures lock a username, and separately an IP address,
 # for 15 minutes. Unknown usernames get exactly the same answers as known ones.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

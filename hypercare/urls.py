@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from hypercare import api, health, views
+from hypercare import api, health, oidc, views
 
 router = SimpleRouter()
 router.register("programmes", api.ProgrammeViewSet, basename="programme")
@@ -39,7 +39,14 @@ urlpatterns = [
     path("", include((core_urls, "hypercare"))),
     *[path("p/<slug:slug>/", include(f"{app}.urls")) for app in APPS],
     path("healthz", health.healthz, name="healthz"),
+    # Before Django's own: the login page with single sign-on, the logout that may end the provider's session.
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Single sign-on: each answers 404 while OIDC is not configured (hypercare.oidc).
+    path("oidc/authenticate/", oidc.AuthenticateView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_authentication_callback"),
+    path("oidc/refused/", oidc.refused, name="oidc_refused"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

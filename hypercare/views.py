@@ -1,7 +1,9 @@
 """Pages of the core: the programme list, a programme's home, its calendar and its members."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -11,7 +13,7 @@ from django.utils import timezone
 from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods
 
-from hypercare import overview, services
+from hypercare import oidc, overview, services
 from hypercare.access import ProgrammeAccess, ProgrammeClosed, get_programme_for
 from hypercare.audit import audit
 from hypercare.forms import CalendarForm, MemberForm, ProgrammeForm
@@ -53,6 +55,29 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
             status=409,
         )
     return render(request, "403.html", {"message": message}, status=403)
+
+
+class LoginView(auth_views.LoginView):
+    """The login page: the SSO button when single sign-on is configured, and the password form
+    (for staff only with HYPERCARE_PASSWORD_LOGIN=staff-only)."""
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "sso_enabled": oidc.oidc_enabled(),
+            "password_staff_only": settings.HYPERCARE_PASSWORD_LOGIN == "staff-only",
+        }
+
+
+class LogoutView(auth_views.LogoutView):
+    """Ends the Hypercare session; a session opened by single sign-on then goes on to the identity
+    provider's logout (when it has one and OIDC_END_PROVIDER_SESSION is on), which sends the
+    browser back to the login page."""
+
+    def post(self, request, *args, **kwargs):
+        provider_logout = oidc.end_session_url(request)
+        response = super().post(request, *args, **kwargs)
+        return redirect(provider_logout) if provider_logout else response
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
