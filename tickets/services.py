@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -591,9 +592,41 @@ def ticket_assign(*, access: ProgrammeAccess, ticket: Ticket, assignee, at: date
     return ticket
 
 
+@transaction.atomic
 def ticket_take(*, access: ProgrammeAccess, ticket: Ticket, at: datetime | None = None) -> Ticket:
-    """Assign the ticket to oneself."""
-    return ticket_assign(access=access, ticket=ticket, assignee=access.user, at=at)
+    """Assign the ticket to oneself, race-safe: the UPDATE only applies if the ticket is still held
+    by whoever held it when it was read, so of several simultaneous takes exactly one wins; the
+    others are refused naming who has it. Taking a ticket you already hold changes nothing."""
+    _require_changeable(access, ticket)
+    _require_worker(access)
+    me = access.user
+    if ticket.assignee_id == me.pk:
+        return ticket
+    team = _assignable(access.programme, me).team
+    seen = ticket.assignee
+    won = (
+        Ticket.objects.filter(pk=ticket.pk, assignee_id=ticket.assignee_id)
+        .update(assignee=me, team=team)
+    )  # fmt: skip
+    if not won:
+        holder = Ticket.objects.filter(pk=ticket.pk).values_list("assignee_id", flat=True).first()
+        if holder == me.pk:
+            ticket.assignee, ticket.team = me, team
+            return ticket  # a take of one's own, a moment earlier
+        user = get_user_model().objects.filter(pk=holder).first()
+        who = (user.get_full_name() or user.get_username()) if user else "nobody"
+        raise TicketStateError(f"{ticket.reference} was just taken: {who} has it now.")
+    ticket.assignee, ticket.team = me, team
+    _event(
+        ticket,
+        EventKind.ASSIGNED,
+        access=access,
+        at=at or timezone.now(),
+        from_value=seen.username if seen else "",
+        to_value=me.username,
+        team=team,
+    )
+    return ticket
 
 
 @transaction.atomic
