@@ -199,6 +199,8 @@ class ProductionChangeViewSet(
         return super().get_serializer(*args, **kwargs)
 
     def create(self, request, *args, **kwargs):
+        # Who may record one is decided before what they sent is read: a viewer hears 403, not field errors.
+        services.require_builder(self.programme, request.user)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -1,6 +1,6 @@
 """Every write of the releases app goes through these functions (split by subdomain)."""
 
-from releases.services.common import StageConflict
+from releases.services.common import StageConflict, require_builder
 from releases.services.comms import (
     render_status_email,
     status_email_preference_set,
@@ -38,6 +38,7 @@ from releases.services.webhooks import (
 )
 
 __all__ = [
+    "require_builder",
     "SIGNATURE_HEADER",
     "StageConflict",
     "hotfix_advance",

@@ -224,3 +224,9 @@ def test_it_keeps_the_token_when_the_user_is_saved_without_a_password_change(lea
     lead.user.first_name = "Renamed"
     lead.user.save()
     assert client.get("/api/v1/programmes/").status_code == 200
+
+
+def test_a_viewers_incomplete_production_change_is_403_not_a_list_of_fields(viewer):
+    response = viewer.api().post(f"{API}/production-changes/", {"title": "x"}, format="json")
+    assert response.status_code == 403, response.content
+    assert "title" not in response.json()
