@@ -45,6 +45,19 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str, ever
     raise AssertionError(f"Not within {timeout:.0f} s: {what}")
 
 
+def broker_drained() -> bool:
+    """Nothing waits in the battery's Redis broker: no message queued and none delivered but
+    unacknowledged (kombu keeps those in the `unacked` hash until the task is done)."""
+    import redis
+
+    client = redis.Redis.from_url(shared_redis_url())
+    try:
+        queued = sum(client.llen(key) for key in client.scan_iter("celery*") if client.type(key) == b"list")
+        return queued == 0 and client.hlen("unacked") == 0
+    finally:
+        client.close()
+
+
 def database_url_of_the_test_run() -> str:
     """The database pytest-django made for this run (the processes must see the test's rows)."""
     db = connection.settings_dict

@@ -26,11 +26,13 @@ from hypercare.vocabulary import AlertKind
 from metrics.models import Snapshot
 from tests.conftest import require, require_postgres, require_redis
 from tests.factories import MembershipFactory, ProgrammeFactory, TicketFactory, UserFactory
+from tests.security.fast_beat import FAST
 from tests.security.faults import (
     PrivatePostgres,
     PrivateRedis,
     Stack,
     app_env,
+    broker_drained,
     browser_session,
     database_url_of_the_test_run,
     flush_shared_redis_db,
@@ -346,8 +348,7 @@ def test_two_beat_schedulers_still_give_one_snapshot_a_day_and_one_notification_
     try:
         processes.worker("worker-a")
         processes.worker("worker-b")
-        processes.beat("beat-a")
-        processes.beat("beat-b")
+        beats = [processes.beat("beat-a"), processes.beat("beat-b")]
         breaches = SlaAlert.objects.filter(kind=AlertKind.RESPONSE_BREACH, ticket__programme=programme)
         wait_until(
             lambda: (
@@ -357,7 +358,13 @@ def test_two_beat_schedulers_still_give_one_snapshot_a_day_and_one_notification_
             timeout=120,
             what="every breach notified and the snapshots taken",
         )
-        time.sleep(5)  # both schedulers keep sending for a while longer
+        # Provably done: no scheduler sends any more, every task sent has been run, and it stays so
+        # for one more sweep interval (a duplicate would arrive as a queued message).
+        for beat in beats:
+            beat.stop()
+        wait_until(broker_drained, timeout=60, what="the workers ran every task the schedulers sent")
+        time.sleep(FAST["sla-sweep"])
+        assert broker_drained()
     except AssertionError as error:
         raise AssertionError(f"{error}\n{processes.logs()}") from None
     finally:
