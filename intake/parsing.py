@@ -28,6 +28,7 @@ class Mail:
     body: str  # trimmed: no signature, no quoted history
     attachments: list[Attachment] = field(default_factory=list)
     automatic: str = ""  # why it is an auto-reply or bulk mail ("" when a person wrote it)
+    forged: str = ""  # why the From address cannot be trusted ("" when nothing says so)
 
 
 def parse(raw: bytes) -> Mail:
@@ -41,6 +42,7 @@ def parse(raw: bytes) -> Mail:
         body=trim_body(_text_of(message)),
         attachments=_attachments_of(message),
         automatic=automatic_reason(message),
+        forged=forged_reason(message),
     )
 
 
@@ -72,6 +74,15 @@ def automatic_reason(message: EmailMessage) -> str:
             return f"{name} header"
     if _header(message, "X-Autoreply") or _header(message, "X-Autorespond"):
         return "X-Autoreply header"
+    return ""
+
+
+def forged_reason(message: EmailMessage) -> str:
+    """Why the From address is not to be believed: the receiving server's DMARC verdict (RFC 8601
+    Authentication-Results) says it failed. Intake trusts From, so its mail server must check it."""
+    for value in message.get_all("Authentication-Results") or []:
+        if re.search(r"\bdmarc=fail\b", str(value), re.I):
+            return "Authentication-Results: dmarc=fail"
     return ""
 
 

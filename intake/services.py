@@ -194,6 +194,9 @@ def _handle(record: InboundMail, mail: Mail, replies: list[Reply], now: datetime
     if mail.automatic:
         record.outcome, record.error = Outcome.IGNORED, mail.automatic
         return
+    if mail.forged:  # never answered: the real owner of the address did not write it
+        record.outcome, record.error = Outcome.IGNORED, mail.forged
+        return
     if not mail.sender or _is_ours(mail.sender, programme):
         record.outcome, record.error = Outcome.IGNORED, "No sender, or our own address"
         return

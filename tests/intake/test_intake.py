@@ -106,6 +106,8 @@ def test_it_answers_a_stranger_once_naming_the_leads_and_logs_nothing(imap_serve
         {"Precedence": "junk"},
         {"List-Id": "<announce.acme.example>"},
         {"List-Unsubscribe": "<mailto:leave@acme.example>"},
+        # Not a robot, but a forged sender: the receiving server's DMARC check failed.
+        {"Authentication-Results": "mx.acme.example; spf=fail; dmarc=fail header.from=acme.example"},
     ],
 )
 def test_it_ignores_auto_replies_and_bulk_mail(imap_server, poll, champion, mailoutbox, headers):
