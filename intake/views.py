@@ -4,24 +4,33 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hypercare.access import get_programme_for
+from hypercare.access import ProgrammeAccess, get_programme_for
+from hypercare.roles import Role
 from hypercare.views import apply_errors, require_lead
 from intake import services
 from intake.forms import MailboxForm
 from intake.models import InboundMail, Mailbox, Outcome
 
 
+def _require_lead_reader(access: ProgrammeAccess) -> None:
+    """The intake page and its kept mails are the leads' (of a closed programme too, to read)."""
+    if not access.has_role(Role.LEAD):
+        raise PermissionDenied("Only the programme's hypercare leads can see the e-mail intake.")
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def mailbox(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_programme_for(request.user, slug)
-    require_lead(access, request)
+    _require_lead_reader(access)
+    if request.method == "POST":
+        require_lead(access, request)  # a closed programme's leads still read the page
     programme = access.programme
     current = Mailbox.objects.filter(programme=programme).first()
     form = MailboxForm.for_mailbox(current, request.POST or None)
@@ -55,7 +64,7 @@ def mailbox(request: HttpRequest, slug: str) -> HttpResponse:
 def mail_raw(request: HttpRequest, slug: str, mail_id: int) -> HttpResponse:
     """A kept mail as it arrived (message/rfc822), always downloaded, never shown."""
     access = get_programme_for(request.user, slug)
-    require_lead(access, request)
+    _require_lead_reader(access)
     mail = get_object_or_404(InboundMail, pk=mail_id, programme=access.programme)
     response = HttpResponse(bytes(mail.raw), content_type="message/rfc822")
     response["Content-Disposition"] = f'attachment; filename="mail-{mail.pk}.eml"'
