@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from hypercare.access import get_programme_for
 from hypercare.vocabulary import Status, Tier
 from intake import services
 from intake.models import InboundMail, Outcome
@@ -192,3 +193,24 @@ def test_a_failing_mail_is_kept_for_the_leads_and_can_be_processed_again(
     assert Ticket.objects.get().title == "Reports time out"
     retried = InboundMail.objects.get()
     assert (retried.outcome, retried.attempts) == (Outcome.TICKET, 2)
+
+
+def test_the_beat_task_reads_every_enabled_mailbox_and_a_failing_login_is_shown_to_the_lead(
+    imap_server, mailbox, champion, lead, client, django_capture_on_commit_callbacks
+):
+    from intake.tasks import poll_mailboxes_task
+
+    imap_server.append(mail(sender=champion.user.email, subject="Forecast page empty"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert poll_mailboxes_task() == 1
+    assert Ticket.objects.get().title == "Forecast page empty"
+
+    access = get_programme_for(lead.user, lead.programme.slug)
+    services.mailbox_save(access=access, password="wrong")
+    imap_server.append(mail(sender=champion.user.email, subject="Second issue"))
+    assert poll_mailboxes_task() == 0  # logged, not raised: other mailboxes still get read
+
+    client.force_login(lead.user)
+    page = client.get(f"/p/{lead.programme.slug}/intake/").content.decode()
+    assert "The last read failed" in page and "LoginError" in page
+    assert Ticket.objects.count() == 1 and imap_server.unseen() == 1  # waits for the right password
