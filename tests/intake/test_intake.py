@@ -11,6 +11,7 @@ from intake import services
 from intake.models import InboundMail, Outcome
 from sla.matrix import UNTRIAGED_SEVERITY
 from tests.intake.conftest import mail
+from tickets import services as tickets
 from tickets.models import Attachment, Comment, Ticket
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -214,3 +215,27 @@ def test_the_beat_task_reads_every_enabled_mailbox_and_a_failing_login_is_shown_
     page = client.get(f"/p/{lead.programme.slug}/intake/").content.decode()
     assert "The last read failed" in page and "LoginError" in page
     assert Ticket.objects.count() == 1 and imap_server.unseen() == 1  # waits for the right password
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="The comment service resumes a clock waiting on the reporter only with issue 14's change "
+    "(branch flow, item 5); once merged this passes: remove this marker.",
+)
+def test_the_reporters_reply_resumes_a_clock_waiting_on_them(imap_server, poll, champion, desk):
+    imap_server.append(mail(sender=champion.user.email, subject="Cannot export the forecast"))
+    poll()
+    ticket = Ticket.objects.get()
+    tickets.ticket_transition(
+        access=get_programme_for(desk.user, desk.programme.slug),
+        ticket=ticket,
+        status=Status.WAITING_ON_REPORTER,
+        comment="Which forecast?",
+    )
+
+    imap_server.append(mail(sender=champion.user.email, subject=f"Re: [{ticket.reference}] Cannot export"))
+    poll()
+
+    ticket.refresh_from_db()
+    assert Comment.objects.filter(ticket=ticket, author=champion.user).exists()
+    assert ticket.status != Status.WAITING_ON_REPORTER
