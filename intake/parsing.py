@@ -74,6 +74,11 @@ def automatic_reason(message: EmailMessage) -> str:
             return f"{name} header"
     if _header(message, "X-Autoreply") or _header(message, "X-Autorespond"):
         return "X-Autoreply header"
+    if message.get_content_type() == "multipart/report":
+        return "a delivery or read report"
+    local = parseaddr(str(message.get("From", "")))[1].split("@")[0].lower()
+    if local in {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply", "do-not-reply"}:
+        return f"sent by {local}"
     return ""
 
 

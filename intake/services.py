@@ -333,10 +333,8 @@ def _not_member_reply(programme: Programme, mail: Mail) -> Reply:
         for m in Membership.objects.active().filter(programme=programme).select_related("user").order_by("pk")
         if Role.LEAD in m.roles
     ]
-    names = "\n".join(
-        f"- {user.get_full_name() or user.get_username()}{f' <{user.email}>' if user.email else ''}"
-        for user in leads
-    )
+    # Names only: an answer to anyone on the internet must not hand out the leads' addresses.
+    names = "\n".join(f"- {user.get_full_name() or user.get_username()}" for user in leads)
     return Reply(
         to=mail.sender,
         subject=f"Re: {mail.subject}" if mail.subject else f"Your e-mail to {programme.name} hypercare",

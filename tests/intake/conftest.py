@@ -74,10 +74,13 @@ def mail(
     message["To"] = "intake@acme.example"
     message["Subject"] = subject
     message["Message-ID"] = message_id or f"<mail-{next(_ids)}@client.example>"
-    for name, value in (headers or {}).items():
-        message[name] = value
     message.set_content(body)
     for name, content, content_type in attachments:
         main, sub = content_type.split("/")
         message.add_attachment(content, maintype=main, subtype=sub, filename=name)
+    for name, value in (headers or {}).items():
+        if name in message:
+            message.replace_header(name, value)
+        else:
+            message[name] = value
     return message.as_bytes()

@@ -57,3 +57,9 @@ def test_it_finds_the_reference_in_the_subject(subject, reference):
 
 def test_it_drops_reply_and_forward_prefixes_from_the_title():
     assert clean_subject("RE: Fwd: AW: Quote PDF blank") == "Quote PDF blank"
+
+
+def test_it_takes_mailer_daemons_and_no_reply_senders_for_robots():
+    for sender in ("MAILER-DAEMON@mx.acme.example", "no-reply@vendor.example"):
+        raw = f"From: {sender}\r\nSubject: Undelivered\r\n\r\nYour mail bounced.\r\n".encode()
+        assert parse(raw).automatic == f"sent by {sender.split('@')[0].lower()}"
