@@ -9,6 +9,7 @@ COPY triage triage
 COPY metrics metrics
 COPY handover handover
 COPY releases releases
+COPY intake intake
 RUN pip install --no-cache-dir .
 COPY . .
 RUN SECRET_KEY=build-only python manage.py collectstatic --no-input

@@ -19,6 +19,7 @@ app.conf.beat_schedule = {
     "releases-status-reports": {"task": "releases.tasks.status_reports_task", "schedule": 900.0},
     "releases-webhook-sweep": {"task": "releases.tasks.webhook_sweep_task", "schedule": 60.0},
     "releases-ticket-webhooks": {"task": "releases.tasks.ticket_webhooks_task", "schedule": 60.0},
+    "intake-poll-mailboxes": {"task": "intake.tasks.poll_mailboxes_task", "schedule": 60.0},
     "handover-exit-gate-watch": {"task": "handover.tasks.exit_gate_watch_task", "schedule": 3600.0},
     "metrics-daily-snapshots": {
         "task": "metrics.tasks.snapshots_due_task",

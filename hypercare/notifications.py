@@ -35,6 +35,18 @@ class Message:
     subject: str
     body: str = ""
     link: str = ""
+    # The ticket the event is about ("ACME-12"): its e-mails carry "[ACME-12]" in the subject, so a
+    # reply threads back to the ticket (the e-mail intake reads the reference from the subject).
+    reference: str = ""
+
+
+def email_subject(subject: str, reference: str) -> str:
+    """An e-mail's subject: "[ACME-12] …" for an event about a ticket."""
+    if not reference:
+        return subject
+    if subject.startswith(reference):
+        subject = subject[len(reference) :].lstrip(" :")
+    return f"[{reference}] {subject}"
 
 
 def notify(
@@ -46,6 +58,7 @@ def notify(
     subject: str,
     body: str = "",
     link: str = "",
+    reference: str = "",
     at: datetime | None = None,
 ) -> int:
     """Queue one event's notification for each recipient, on the channels they chose.
@@ -54,7 +67,7 @@ def notify(
     row with the same key, person and channel, so retries and concurrent runs are harmless.
     Call it inside the transaction of the change it reports. Returns the rows inserted.
     """
-    message = Message(programme.pk, list(recipients), kind, key, subject, body, link)
+    message = Message(programme.pk, list(recipients), kind, key, subject, body, link, reference)
     return notify_many([message], at=at)
 
 
@@ -86,7 +99,11 @@ def notify_many(messages: Iterable[Message], *, at: datetime | None = None) -> i
                     recipient_id=user_id,
                     kind=message.kind,
                     channel=channel,
-                    subject=message.subject[:200],
+                    subject=(
+                        email_subject(message.subject, message.reference)
+                        if channel == NotificationChannel.EMAIL
+                        else message.subject
+                    )[:200],
                     body=message.body,
                     link=message.link,
                     dedupe_key=f"{message.key}:{user_id}:{channel}"[:200],

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "metrics",
     "handover",
     "releases",
+    "intake",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +263,9 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Hypercare <hypercare@localhost>")
+# E-mail intake: the key that encrypts mailbox passwords at rest (a Fernet key; derived from
+# SECRET_KEY when unset).
+INTAKE_ENCRYPTION_KEY = env("INTAKE_ENCRYPTION_KEY")
 
 # Security. Plain-HTTP set-ups (make run, tests, a local docker-compose) opt out explicitly.
 INSECURE_HTTP = env_bool("DJANGO_INSECURE_HTTP", DEBUG or TESTING)

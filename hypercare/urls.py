@@ -23,7 +23,7 @@ core_urls = [
 ]
 
 # Each app's pages live under a programme: /p/<slug>/…, its API under /api/v1/programmes/<slug>/….
-APPS = ("tickets", "triage", "metrics", "handover", "releases")
+APPS = ("tickets", "triage", "metrics", "handover", "releases", "intake")
 
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),

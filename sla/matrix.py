@@ -67,3 +67,8 @@ def severity_for(
         .values_list("severity", flat=True)
     )
     return next(iter(rule), None) or DEFAULT_MATRIX[key]
+
+
+# A ticket logged without triage answers (by e-mail: the answers are unknown) runs on this
+# severity until the desk triages it and the matrix decides.
+UNTRIAGED_SEVERITY = 3

@@ -31,7 +31,7 @@ from hypercare.vocabulary import (
     Tier,
     Workaround,
 )
-from sla.matrix import severity_for
+from sla.matrix import UNTRIAGED_SEVERITY, severity_for
 from tickets import signals
 from tickets.clocks import ticket_clocks_alert, ticket_clocks_refresh, ticket_clocks_start
 from tickets.models import TRANSITIONS, Comment, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
@@ -193,12 +193,15 @@ def ticket_create(
     reporter=None,
     source_reference: str = "",
     imported: bool = False,
+    untriaged: bool = False,
     at: datetime | None = None,
 ) -> Ticket:
     """Log a ticket. It goes to the Tier 2 desk, unless a champion resolved it on the spot (Tier 1).
 
     Leads may log on behalf of another member (`reporter`) and record the ticket's key in the
     tracker it came from (`source_reference`); `imported` tells signal receivers it is history.
+    `untriaged` logs it with the triage answers unknown (e-mail intake): it runs on the matrix's
+    UNTRIAGED_SEVERITY, untriaged, until the desk records the answers.
     """
     require_ticket_intake(access)
     programme = access.programme
@@ -237,9 +240,15 @@ def ticket_create(
         raise ValidationError({"known_issue": "No such known issue in this programme."})
     if resolved_at_tier1 and not resolution.strip():
         raise ValidationError({"resolution": "Say how you resolved it, so others can learn from it."})
-    final_severity, computed = _severity_decision(
-        programme, answers=answers, severity=severity, reason=severity_reason, category=category
-    )
+    if untriaged:
+        if answers is not None or severity is not None:
+            raise ValueError("An untriaged ticket has neither triage answers nor a severity.")
+        final_severity, computed = UNTRIAGED_SEVERITY, None
+        severity_reason = severity_reason or "Triage answers unknown: the desk triages this ticket."
+    else:
+        final_severity, computed = _severity_decision(
+            programme, answers=answers, severity=severity, reason=severity_reason, category=category
+        )
     reported = reported_at or now
     ticket = Ticket(
         programme=programme,
@@ -448,6 +457,7 @@ def ticket_resolve(
         subject=f"{ticket.reference} is resolved: {ticket.title}",
         body=resolution.strip(),
         link=f"/p/{ticket.programme.slug}/tickets/{ticket.reference}/",
+        reference=ticket.reference,
         at=now,
     )
     signals.ticket_resolved.send(sender=Ticket, ticket=ticket, at=now, imported=False)

@@ -73,3 +73,30 @@ def test_only_the_status_reports_read_the_metric_selectors_sideways():
     for name, path in app_modules("metrics").items():
         higher = {m for m in imports_of(path) if m.split(".")[0] in {"handover", "releases", "triage"}}
         assert not higher, (name, higher)
+
+
+# The layers (README "Layout"): an app imports only from the apps below it. Apps on the same
+# floor do not import each other (the one sideways import is held by the test above).
+LAYERS = {
+    "hypercare": 0,
+    "sla": 1,
+    "tickets": 2,
+    "triage": 3,
+    "metrics": 3,
+    "releases": 3,
+    "intake": 3,
+    "handover": 4,
+}
+
+
+def test_the_intake_app_sits_beside_triage_and_no_app_on_or_below_its_floor_imports_it():
+    for app in LAYERS:
+        for name, path in app_modules(app).items():
+            imported = {m.split(".")[0] for m in imports_of(path)} & set(LAYERS)
+            if app == "intake":
+                assert all(LAYERS[other] < LAYERS["intake"] for other in imported - {"intake"}), (
+                    name,
+                    imported,
+                )
+            elif LAYERS[app] <= LAYERS["intake"]:
+                assert "intake" not in imported, (name, imported)

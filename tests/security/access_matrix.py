@@ -151,6 +151,24 @@ MATRIX: dict[str, Entry] = {
     "triage:matrix": page(GET=members(), POST=members(LEAD)),
     "triage:overrides": page(GET=members(SEE_ALL)),
     "triage:rota": page(GET=members(), POST=members(LEAD)),
+    # Intake -------------------------------------------------------------------------------
+    "intake:mailbox": page(
+        GET=members(LEAD),
+        POST=members(LEAD),
+        data={
+            "POST": lambda side: {
+                "enabled": "on",
+                "host": "imap.example.com",
+                "port": "993",
+                "security": "ssl",
+                "username": "intake@example.com",
+                "password": "secret",
+                "folder": "INBOX",
+            }
+        },
+    ),
+    "intake:mail_raw": page("inbound_mail", GET=members(LEAD), htmx=False),
+    "intake:mail_retry": page("inbound_mail", POST=members(LEAD)),
     "triage:rota_remove": page("shift", POST=members(LEAD)),
     "triage:queue_leads": page(POST=members(LEAD)),
     "triage:preferences": page(GET=members(), POST=members()),

@@ -70,7 +70,7 @@ def url_for(name: str, params: list[str], side: Side, obj: str | None, *, varian
     for param in params:
         if param == "reference":
             kwargs[param] = side.objects[obj if obj and obj.endswith("ticket") else "ticket"].reference
-        elif param in ("pk", "id", "shift_id"):
+        elif param in ("pk", "id", "shift_id", "mail_id"):
             kwargs[param] = side.objects[obj].pk
         elif param in values:
             options = values[param]

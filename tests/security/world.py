@@ -279,6 +279,17 @@ def _objects(side: Side, text, today: date) -> None:
         access=lead, user=side.user("desk"), starts_at=now, ends_at=now + timedelta(days=1), note=text("body")
     )
     objects["shift"] = shift
+    # Intake: a mail from a stranger, kept (its raw download and "process again" are the leads').
+    from intake.services import mail_process
+
+    objects["inbound_mail"] = mail_process(
+        programme=programme,
+        raw=(
+            f"From: stranger@elsewhere.example\r\nSubject: {text('name')[:60]}\r\n"
+            f"Message-ID: <world-{programme.slug}@elsewhere.example>\r\n\r\nHello\r\n"
+        ).encode(),
+        at=now,
+    )
     # API tokens for every member, as the API fuzzing and the matrix use them.
     for membership in side.people.values():
         Token.objects.get_or_create(user=membership.user)

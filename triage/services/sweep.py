@@ -175,6 +175,7 @@ def _message(alert: SlaAlert, recipients: list) -> Message:
             f"Tier {ticket.tier}, {ticket.get_status_display().lower()}, assigned to {assignee}."
         ),
         link=f"/p/{ticket.programme.slug}/tickets/{ticket.reference}/",
+        reference=ticket.reference,
     )
 
 

@@ -1,0 +1,3 @@
+"""The e-mail intake has no API of its own: mail arrives over IMAP, tickets are read through the tickets API."""
+
+urlpatterns: list = []
