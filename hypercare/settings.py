@@ -202,7 +202,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 CACHE_URL = env("CACHE_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "hc"}
+        # Tolerant of a Redis outage: sessions fall back to the database, aggregates are recomputed.
+        {"BACKEND": "hypercare.cache.TolerantRedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "hc"}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
     ),
