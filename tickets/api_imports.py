@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from hypercare.api import ProgrammeScopedMixin, as_drf_error
 from hypercare.audit import audit
+from hypercare.parsers import JSONParser
 from tickets.import_jobs import import_progress, import_start
 from tickets.imports import MAX_IMPORT_BYTES, ImportMapping
 from tickets.models import TicketImport
@@ -99,7 +100,8 @@ class TicketImportViewSet(ProgrammeScopedMixin, mixins.RetrieveModelMixin, views
     serializer_class = TicketImportSerializer
     filter_backends = []
     pagination_class = None
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         return TicketImport.objects.filter(programme=self.programme)
@@ -155,6 +157,7 @@ class TicketImportViewSet(ProgrammeScopedMixin, mixins.RetrieveModelMixin, views
         summary="An import's state, progress and outcome",
         description="`refused` lists each refused row's line and how to fix it (then nothing was stored); "
         "`references` lists the created tickets (empty for a dry run).",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The import's id.")],
         responses={200: TicketImportSerializer, 401: UNAUTHENTICATED, 403: LEADS_ONLY, 404: NOT_FOUND},
     )
     def retrieve(self, request, *args, **kwargs):
