@@ -1,9 +1,10 @@
-"""Import tickets from a CSV export of another tracker (Jira, ServiceNow, a spreadsheet).
+"""Import tickets from a CSV export of another tracker (Jira, ServiceNow, Zendesk, a spreadsheet).
 
-Three steps: read the file (`csv_read`), map its columns and values (`ImportMapping`, with
-`suggest_columns` / `suggest_values` guessing the obvious), then `import_check` (the dry run:
-every bad row with its line number and reason, nothing written) and `tickets_import` (the
-commit: all rows or none, each through ticket_create so it gets its timeline and SLA clocks).
+Read the file (`csv_read`), propose a mapping (`suggest_mapping`: the usual columns and values of
+each tracker, the date order read from the file), read every row against it (`import_check`: each
+bad field with its line and the fix), then `import_run`: the dry run and the commit in one code
+path, every row through the ticket services inside one transaction, which the dry run always rolls
+back and the commit rolls back on any refused row. Jobs and saved mappings: tickets.import_jobs.
 """
 
 from __future__ import annotations
@@ -364,6 +365,10 @@ class ImportMapping:
                     "mapping": 'comments must map each column to "public" or "internal": {"work_notes": "internal"}.'
                 }
             )
+        if data.get("date_order") and data["date_order"] not in DATE_ORDER_LABELS:
+            raise ValidationError(
+                {"date_order": "date_order is day_first, month_first or empty (read from the file)."}
+            )
         severity = data.get("default_severity")
         if severity not in (None, "") and not (isinstance(severity, int) or str(severity).isdigit()):
             raise ValidationError({"mapping": "default_severity must be 1, 2, 3 or 4."})
@@ -419,9 +424,7 @@ class ImportMapping:
                 errors["time_zone"] = (
                     f"{self.time_zone!r} is not a time zone: use a name like America/Sao_Paulo or Asia/Kolkata."
                 )
-        if self.date_order and self.date_order not in DATE_ORDER_LABELS:
-            errors["date_order"] = "date_order is day_first or month_first."
-        elif not errors:
+        if not errors:
             detected, ambiguous = detect_date_order(table, self)
             if detected == "conflict":
                 errors["date_order"] = (
@@ -826,6 +829,7 @@ def parse_when(value: str, *, zone: ZoneInfo, date_order: str = "day_first") -> 
         if date_order not in DATE_ORDER_LABELS:
             first, second = int(match.group(1)), int(match.group(3))
             date_order = "day_first" if first > 12 else "month_first" if second > 12 else ""
+            # (an unknown order, e.g. "year_first", is no order: only an unambiguous date reads)
         parsed = _numeric_date(match, date_order) if date_order else None
     else:
         iso = text[:-1] + "+00:00" if text.endswith("Z") else text

@@ -99,6 +99,7 @@ def test_ambiguous_dates_without_an_order_are_refused_naming_the_option(lead):
         ("{not json", "mapping"),
         ('{"columns": {"title": "Nope"}}', "title"),
         ('{"time_zone": "Mars/Base"}', "time_zone"),
+        ('{"date_order": "year_first"}', "mapping"),
     ],
 )
 def test_a_bad_mapping_is_a_400_naming_the_field(lead, mapping, field):
