@@ -300,3 +300,35 @@ def test_a_50000_row_export_of_50_mb_is_read_and_checked(people):
     assert len(table.rows) == 50_000 and plan.errors == [] and len(plan.rows) == 50_000
     assert plan.rows[-1].title == "Issue 49999" and plan.rows[-1].line == 1 + 49_999 * 29 + 1
     assert time.monotonic() - started < 60
+
+
+def test_progress_is_reported_as_rows_go(people):
+    table = csv_read((EXPORTS / "zendesk.csv").read_bytes())
+    seen = []
+    import_run(
+        access=people["access"],
+        table=table,
+        mapping=suggest_mapping(table),
+        dry_run=True,
+        at=NOW,
+        progress=lambda done, total: seen.append(done * 100 // total),
+    )
+    assert seen == [20, 40, 60, 80, 100]
+
+
+def test_an_assignment_group_named_like_a_team_sets_the_team_and_others_go_to_the_timeline(people):
+    table = csv_read(
+        b"number,short_description,opened_at,priority,assignment_group,assigned_to\n"
+        b"INC1,One,2026-03-02 09:00,3 - Medium,BAU team,\n"
+        b"INC2,Two,2026-03-02 09:00,3 - Medium,Network Ops,Someone Else\n"
+    )
+    result = import_run(
+        access=people["access"], table=table, mapping=suggest_mapping(table), dry_run=False, at=NOW
+    )
+    assert result.refused == []
+    one, two = Ticket.objects.get(source_reference="INC1"), Ticket.objects.get(source_reference="INC2")
+    assert (one.team, one.assignee) == (Team.BAU, None)
+    assert two.team == "" and notes_of(two) == [
+        "Assigned to Someone Else in the source tracker (not someone who works the queue here).",
+        "Assignment group in the source tracker: Network Ops.",
+    ]
