@@ -2,10 +2,11 @@
 
 from rest_framework.routers import SimpleRouter
 
-from tickets import api
+from tickets import api, api_imports
 
 router = SimpleRouter()
 router.register("tickets", api.TicketViewSet, basename="ticket")
 router.register("known-issues", api.KnownIssueViewSet, basename="known-issue")
+router.register("imports", api_imports.TicketImportViewSet, basename="ticket-import")
 
 urlpatterns = router.urls

@@ -432,3 +432,63 @@ class SlaAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id}"
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class TicketImport(models.Model):
+    """One dry run or commit of a CSV export, run by a Celery job (tickets.tasks.run_import_task).
+
+    `done` with refused rows stored nothing (all or none); `failed` is an unexpected error.
+    """
+
+    programme = models.ForeignKey(Programme, models.PROTECT, related_name="ticket_imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file = models.CharField(max_length=300, help_text="The uploaded file, in the default storage.")
+    owns_file = models.BooleanField(default=True, help_text="Delete the file when the job ends.")
+    source_name = models.CharField(max_length=100, blank=True)
+    tracker = models.CharField(max_length=20, blank=True)
+    dry_run = models.BooleanField(default=True)
+    mapping = models.JSONField(default=dict)
+    state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    refused = models.JSONField(default=list, blank=True)
+    references = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="ticketimport_progress_0_to_100")
+        ]
+
+    def __str__(self) -> str:
+        return f"{'Dry run' if self.dry_run else 'Import'} {self.pk} of {self.source_name}"
+
+
+class SavedImportMapping(models.Model):
+    """A lead's mapping for one tracker's files (Jira, ServiceNow, Zendesk, other CSV), reused for the next file."""
+
+    programme = models.ForeignKey(Programme, models.PROTECT, related_name="saved_import_mappings")
+    tracker = models.CharField(max_length=20)
+    mapping = models.JSONField(default=dict)
+    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "tracker"], name="savedimportmapping_one_per_tracker"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracker} mapping of {self.programme}"

@@ -19,3 +19,11 @@ def recompute_open_clocks_task(*, programme_id: int) -> int:
         ):
             changed += 1
     return changed
+
+
+@shared_task(acks_late=True)  # a second delivery finds the import taken and does nothing
+def run_import_task(*, import_id: int) -> None:
+    """Run a queued CSV import (dry run or commit) of tickets.import_jobs."""
+    from tickets.import_jobs import import_execute
+
+    import_execute(import_id=import_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
 from django.contrib import messages
@@ -13,10 +13,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.audit import audit
@@ -24,23 +25,26 @@ from hypercare.views import apply_errors, require_lead
 from hypercare.vocabulary import Category, Severity
 from tickets.exports import tickets_csv
 from tickets.filters import TicketFilter, export_defaults
+from tickets.import_jobs import import_mapping_save, import_progress, import_start, proposed_mapping
 from tickets.imports import (
     DATE_ORDERS,
     MAX_DISTINCT_VALUES,
     MAX_IMPORT_BYTES,
     TARGETS,
+    TRACKERS,
     VALUE_TARGETS,
     CsvTable,
     ImportMapping,
-    ImportRowsError,
+    People,
     csv_read,
+    detect_tracker,
+    ignored_columns,
     import_check,
-    suggest_columns,
+    proposed_matches,
     suggest_values,
-    tickets_import,
     value_choices,
 )
-from tickets.models import Ticket
+from tickets.models import ImportState, Ticket, TicketImport
 
 SIGNING_SALT = "tickets.import"
 PLAN_MAX_AGE = 24 * 3600
@@ -86,9 +90,13 @@ class PendingImport:
         name = default_storage.save(
             f"imports/{self.access.programme.pk}/{uuid.uuid4().hex}.csv", ContentFile(content)
         )
-        mapping = ImportMapping(columns=suggest_columns(table.headers))
-        mapping.values = suggest_values(table, mapping)
-        self.data = {"file": name, "source_name": source_name, "mapping": mapping.to_dict()}
+        mapping = proposed_mapping(access=self.access, table=table)
+        self.data = {
+            "file": name,
+            "source_name": source_name,
+            "tracker": detect_tracker(table.headers),
+            "mapping": mapping.to_dict(),
+        }
         self.save()
 
     def set_mapping(self, mapping: ImportMapping) -> None:
@@ -123,8 +131,8 @@ def _start_again(
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text="An export of Jira, ServiceNow or a spreadsheet saved as CSV (UTF-8), 5 MB at most, "
-        "with a header row.",
+        help_text="A Jira, ServiceNow or Zendesk CSV export, or a spreadsheet saved as CSV (UTF-8 or "
+        "Windows-1252), 64 MB and 60,000 rows at most, with a header row.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
@@ -142,12 +150,37 @@ class MappingForm(forms.Form):
         help_text="For rows without a severity.",
     )
     date_order = forms.ChoiceField(
-        choices=DATE_ORDERS,
-        help_text="How to read dates like 03/04/2026. ISO dates (2026-04-03) and Jira's 03/Apr/26 are always clear. "
-        "Times without a UTC offset are in the programme's time zone.",
+        choices=[("", "Read it from the file")] + DATE_ORDERS,
+        required=False,
+        help_text="How to read dates like 03/04/2026: a day or month above 12 in the file decides; when every "
+        "date could be either, choose. ISO dates (2026-04-03) and Jira's 03/Apr/26 are always clear.",
+    )
+    time_zone = forms.ChoiceField(
+        label="Source time zone",
+        required=False,
+        help_text="Where the export's times without a UTC offset were written (the tracker's or your profile's "
+        "zone). Empty: the programme's time zone.",
+    )
+    labels = forms.MultipleChoiceField(
+        label="Labels and tags",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Their values join the process field (Jira: Labels; Zendesk: Tags).",
+    )
+    public_comments = forms.MultipleChoiceField(
+        label="Public comments",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Jira: Comment; ServiceNow: comments. Champions see them.",
+    )
+    internal_comments = forms.MultipleChoiceField(
+        label="Internal comments",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="ServiceNow: work_notes. Only the support team sees them.",
     )
 
-    def __init__(self, *args, table: CsvTable, **kwargs):
+    def __init__(self, *args, table: CsvTable, programme_zone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.table = table
         choices = [("", "— not in the file —")] + [(header, header) for header in table.headers]
@@ -158,15 +191,25 @@ class MappingForm(forms.Form):
             )
         # The column fields first, in the order of TARGETS.
         self.fields = {**columns, **self.fields}
+        self.fields["time_zone"].choices = [("", f"The programme's ({programme_zone})")] + [
+            (zone, zone) for zone in sorted(available_timezones())
+        ]
+        for name in ("labels", "public_comments", "internal_comments"):
+            self.fields[name].choices = choices[1:]
 
     def mapping(self, previous: ImportMapping) -> ImportMapping:
         data = self.cleaned_data
+        comments = dict.fromkeys(data.get("public_comments", []), "public")
+        comments.update(dict.fromkeys(data.get("internal_comments", []), "internal"))
         mapping = ImportMapping(
             columns={target.name: data[target.name] for target in TARGETS if data.get(target.name)},
             values=previous.values,
+            labels=list(data.get("labels", [])),
+            comments=comments,
             default_category=data["default_category"],
             default_severity=data["default_severity"],
             date_order=data["date_order"],
+            time_zone=data["time_zone"],
         )
         mapping.values = suggest_values(self.table, mapping)
         return mapping
@@ -261,8 +304,14 @@ def import_map(request: HttpRequest, slug: str) -> HttpResponse:
         "default_category": mapping.default_category,
         "default_severity": mapping.default_severity,
         "date_order": mapping.date_order,
+        "time_zone": mapping.time_zone,
+        "labels": mapping.labels,
+        "public_comments": [h for h, kind in mapping.comments.items() if kind == "public"],
+        "internal_comments": [h for h, kind in mapping.comments.items() if kind == "internal"],
     }
-    form = MappingForm(request.POST or None, table=table, initial=initial)
+    form = MappingForm(
+        request.POST or None, table=table, initial=initial, programme_zone=access.programme.timezone
+    )
     if request.method == "POST" and form.is_valid():
         mapping = form.mapping(mapping)
         pending.set_mapping(mapping)
@@ -278,7 +327,13 @@ def import_map(request: HttpRequest, slug: str) -> HttpResponse:
             "map",
             form=form,
             column_fields=[form[target.name] for target in TARGETS],
-            option_fields=[form["default_category"], form["default_severity"], form["date_order"]],
+            option_fields=[
+                form["default_category"],
+                form["default_severity"],
+                form["date_order"],
+                form["time_zone"],
+            ],
+            list_fields=[form["labels"], form["public_comments"], form["internal_comments"]],
             headers=table.headers,
             sample=sample,
             row_count=len(table.rows),
@@ -309,10 +364,30 @@ def import_values(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _preview(request, access: ProgrammeAccess, pending: PendingImport, *, plan, status: int = 200):
-    payload = signing.dumps(
+def _signed(pending: PendingImport) -> str:
+    return signing.dumps(
         {"file": pending.data["file"], "mapping": pending.data["mapping"]}, salt=SIGNING_SALT, compress=True
     )
+
+
+@require_GET
+@login_required
+def import_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """Step 4: what the file says read with this mapping: the rows it cannot read, the columns it
+    ignores, the people it matches, warnings; then the dry run (a job) and the import."""
+    access = _lead(request, slug)
+    pending = PendingImport(request, access)
+    if not pending.exists:
+        return _start_again(request, slug)
+    table = pending.table()
+    mapping = pending.mapping
+    people = People(access.programme, table)
+    try:
+        plan = import_check(access=access, table=table, mapping=mapping, people=people)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("tickets:import_map", slug)
+    tracker = pending.data.get("tracker", "csv")
     return render(
         request,
         "tickets/import_preview.html",
@@ -321,34 +396,18 @@ def _preview(request, access: ProgrammeAccess, pending: PendingImport, *, plan, 
             "preview",
             plan=plan,
             sample=plan.rows[:10],
-            zone=ZoneInfo(access.programme.timezone),
-            signed_plan=payload,
+            zone=mapping.zone(access.programme),
+            signed_plan=_signed(pending),
             source_name=pending.source_name,
+            ignored=ignored_columns(table, mapping),
+            matches=proposed_matches(table, mapping, people),
+            tracker=tracker,
+            tracker_name=TRACKERS.get(tracker, tracker),
         ),
-        status=status,
     )
 
 
-@require_GET
-@login_required
-def import_preview(request: HttpRequest, slug: str) -> HttpResponse:
-    """Step 4: the dry run. Every bad row with its line number and reason; nothing is stored."""
-    access = _lead(request, slug)
-    pending = PendingImport(request, access)
-    if not pending.exists:
-        return _start_again(request, slug)
-    try:
-        plan = import_check(access=access, table=pending.table(), mapping=pending.mapping)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("tickets:import_map", slug)
-    return _preview(request, access, pending, plan=plan)
-
-
-@require_POST
-@login_required
-def import_commit(request: HttpRequest, slug: str) -> HttpResponse:
-    """Step 5: import every row in one transaction, or none."""
+def _start_job(request: HttpRequest, slug: str, *, dry_run: bool) -> HttpResponse:
     access = _lead(request, slug)
     pending = PendingImport(request, access)
     try:
@@ -358,25 +417,88 @@ def import_commit(request: HttpRequest, slug: str) -> HttpResponse:
     if not pending.exists or signed != {"file": pending.data["file"], "mapping": pending.data["mapping"]}:
         return _start_again(request, slug, "The mapping changed since the dry run: check the preview again.")
     try:
-        tickets = tickets_import(
-            access=access, table=pending.table(), mapping=pending.mapping, source_name=pending.source_name
+        job = import_start(
+            access=access,
+            file=pending.data["file"],
+            source_name=pending.source_name,
+            mapping=pending.mapping,
+            dry_run=dry_run,
         )
-    except ImportRowsError as error:
-        plan = import_check(access=access, table=pending.table(), mapping=pending.mapping)
-        if plan.ok:  # a service refused a row the dry run let through
-            plan.errors = error.errors
-        return _preview(request, access, pending, plan=plan, status=400)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("tickets:import_map", slug)
-    audit("tickets.imported", actor=request.user, programme=access.programme, count=len(tickets))
-    source_name = pending.source_name
-    pending.discard()
-    messages.success(
-        request,
-        f"Imported {len(tickets)} tickets from {source_name}: {tickets[0].reference} to {tickets[-1].reference}.",
+    audit(
+        "tickets.import_started", actor=request.user, programme=access.programme, id=job.pk, dry_run=dry_run
     )
-    return redirect(reverse("tickets:queue", args=[slug]) + "?view=all&status=any&sort=-reference")
+    return redirect("tickets:import_job", slug, job.pk)
+
+
+@require_POST
+@login_required
+def import_dry_run(request: HttpRequest, slug: str) -> HttpResponse:
+    """Run the dry run as a job: every row through the same code as the import, then rolled back."""
+    return _start_job(request, slug, dry_run=True)
+
+
+@require_POST
+@login_required
+def import_commit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Step 5: import every row in one transaction, or none (a job with a progress bar)."""
+    return _start_job(request, slug, dry_run=False)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def import_job(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A dry run or import: its progress (htmx polls the partial; the page has a refresh link), then its outcome."""
+    access = _lead(request, slug)
+    job = get_object_or_404(TicketImport, programme=access.programme, pk=pk)
+    pending = PendingImport(request, access)
+    finished = job.state in (ImportState.DONE, ImportState.FAILED)
+    same_file = pending.exists and pending.data["file"] == job.file
+    imported = finished and not job.dry_run and job.state == ImportState.DONE and not job.refused
+    signed_plan = _signed(pending) if same_file else ""
+    can_commit = (
+        finished
+        and job.dry_run
+        and job.state == ImportState.DONE
+        and not job.refused
+        and same_file
+        and pending.data["mapping"] == job.mapping
+    )
+    if imported and same_file:
+        pending.discard()  # the file is in; the wizard starts afresh
+        audit("tickets.imported", actor=request.user, programme=access.programme, count=len(job.references))
+    context = _context(
+        access,
+        "preview",
+        job=job,
+        progress=import_progress(job),
+        finished=finished,
+        imported=imported,
+        can_commit=can_commit,
+        signed_plan=signed_plan,
+        queue_url=reverse("tickets:queue", args=[slug]) + "?view=all&status=any&sort=-reference",
+    )
+    template = "tickets/import_job.html" + ("#import-progress" if request.htmx else "")
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def import_save_mapping(request: HttpRequest, slug: str) -> HttpResponse:
+    """Keep the current mapping for the next file from the same tracker."""
+    access = _lead(request, slug)
+    pending = PendingImport(request, access)
+    if not pending.exists:
+        return _start_again(request, slug)
+    tracker = pending.data.get("tracker", "csv")
+    import_mapping_save(access=access, tracker=tracker, mapping=pending.mapping)
+    messages.success(
+        request, f"Mapping saved: the next {TRACKERS.get(tracker, tracker)} file will start from it."
+    )
+    return redirect("tickets:import_preview", slug)
 
 
 @require_POST

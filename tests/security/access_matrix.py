@@ -142,6 +142,9 @@ MATRIX: dict[str, Entry] = {
     "tickets:import_values": page(GET=members(LEAD), POST=members(LEAD)),
     "tickets:import_preview": page(GET=members(LEAD)),
     "tickets:import_commit": page(POST=members(LEAD)),
+    "tickets:import_dry_run": page(POST=members(LEAD)),
+    "tickets:import_save_mapping": page(POST=members(LEAD)),
+    "tickets:import_job": page("ticket_import", GET=members(LEAD)),
     "tickets:import_cancel": page(POST=members(LEAD)),
     "tickets:export": page(GET=members(), htmx=False),
     # Triage ---------------------------------------------------------------------------------
@@ -344,6 +347,9 @@ MATRIX: dict[str, Entry] = {
         POST=members(QUEUE),
         data={"POST": lambda side: {"status": "waiting_on_reporter", "comment": "?"}},
     ),
+    # Without a file: leads get 400 (the file is required), everyone else 403.
+    "api:ticket-import-list": api(POST=members(LEAD)),
+    "api:ticket-import-detail": api("ticket_import", GET=members(LEAD)),
     "api:known-issue-list": api(
         GET=members(), POST=members(QUEUE), data={"POST": lambda side: {"title": "Lock errors on save"}}
     ),

@@ -160,7 +160,13 @@ def _objects(side: Side, text, today: date) -> None:
     other = tickets.ticket_create(
         access=desk, title=text("title"), description=text("body"), severity=3, severity_reason=text("reason")
     )
+    from tickets.models import TicketImport
+
+    ticket_import = TicketImport.objects.create(
+        programme=programme, created_by=lead.user, created_at=now, file="imports/none.csv", state="done"
+    )
     objects.update(
+        ticket_import=ticket_import,
         ticket=ticket,
         other_ticket=other,
         comment=comment,

@@ -31,8 +31,8 @@ JIRA = (
 
 
 def mapping_for(table, **overrides) -> ImportMapping:
-    mapping = ImportMapping(columns=imports.suggest_columns(table.headers))
-    mapping.values = imports.suggest_values(table, mapping)
+    mapping = imports.suggest_mapping(table)
+    mapping.date_order = mapping.date_order or "day_first"  # these files' dates are all ambiguous
     for name, value in overrides.items():
         setattr(mapping, name, value)
     return mapping
@@ -144,7 +144,7 @@ BAD = (
     "K-6,Resolved first,Low,Done,2026-03-05 09:00,2026-03-04 09:00\n"  # 8: resolved before reported
     "K-7,Done without a date,Low,Done,2026-03-05 09:00,\n"  # 9: no resolved date
     "K-1,Duplicate key,Low,Open,2026-03-05 09:00,\n"  # 10: duplicate of line 2
-    "K-8,Deferred sev1,Highest,Won't Do,2026-03-05 09:00,\n"  # 11: a Sev1 cannot be deferred
+    "K-8,Deferred sev1,Highest,Deferred,2026-03-05 09:00,\n"  # 11: a Sev1 cannot be deferred
     f"K-9,{'x' * 201},Low,Open,2026-03-05 09:00,\n"  # 12: title too long
     "K-10,Last fine row,Low,Open,2026-03-05 09:00,\n"  # 13
 )
@@ -169,13 +169,17 @@ def test_the_dry_run_reports_every_bad_row_with_its_line_and_reason(lead_access)
     messages = {error.line: error.message for error in plan.errors}
     assert (
         messages[4]
-        == "'yesterday-ish' is not a date we can read (e.g. 2026-03-02 09:30 or 02/03/2026 09:30)."
+        == "'yesterday-ish' is not a date we can read: use 2026-03-02 09:30, 02/03/2026 09:30 (with date_order) "
+        "or 02/Mar/26 9:30 AM in the file."
     )
-    assert messages[5] == "'Whatever' is not mapped to a severity."
-    assert messages[7] == "'2099-01-01 09:00' is in the future."
-    assert messages[9] == "A resolved ticket needs its resolved date."
-    assert messages[10] == "K-1 is also on line 2."
-    assert messages[12] == "201 characters; at most 200."
+    assert messages[5] == "'Whatever' is not mapped to a severity: map it in the values step."
+    assert messages[7] == "'2099-01-01 09:00' is in the future: check the date and the source time zone."
+    assert messages[9] == (
+        "A resolved ticket needs its resolved date: fill the resolved cell, or map a fallback column "
+        "(Status Category Changed, sys_updated_on, Updated)."
+    )
+    assert messages[10] == "K-1 is also on line 2: keep one of the two rows."
+    assert messages[12] == "201 characters; at most 200: shorten it in the file."
     assert [row.line for row in plan.rows] == [2, 13]
     assert plan.bad_lines == [3, 4, 5, 7, 8, 9, 10, 11, 12]
 
@@ -231,10 +235,10 @@ def test_importing_the_same_file_twice_is_refused(lead_access):
     tickets_import(access=lead_access, table=table, mapping=mapping_for(table), at=NOW)
     plan = import_check(access=lead_access, table=table, mapping=mapping_for(table), at=NOW)
     assert [error.message for error in plan.errors] == [
-        "HC-1 was already imported as ACME-1.",
-        "HC-2 was already imported as ACME-2.",
-        "HC-3 was already imported as ACME-3.",
-        "HC-4 was already imported as ACME-4.",
+        "HC-1 was already imported as ACME-1: remove the row from the file.",
+        "HC-2 was already imported as ACME-2: remove the row from the file.",
+        "HC-3 was already imported as ACME-3: remove the row from the file.",
+        "HC-4 was already imported as ACME-4: remove the row from the file.",
     ]
 
 
