@@ -6,7 +6,7 @@ people report within the hour, a few problems shared by many tickets (known issu
 BAU team taking a growing share of the work as hypercare winds down. What people report comes
 from `tickets.demo_catalogue`: distinct titles in their own words, with the triage answers a
 reporter would honestly give, so severities follow the matrix. Most tickets meet their SLA
-targets; a few honestly miss them (RESOLUTION_MISSED, RESPONSE_MISSED).
+targets; a few honestly miss them (RESOLUTION_MISSED_ONE_IN, RESPONSE_MISSED).
 
 The last days' tickets (the live queue) and a sample of older ones go through the services
 with explicit times (`at=`), so their timelines, notifications and SLA clocks are exactly
