@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from django.utils import timezone
@@ -9,36 +10,40 @@ from django.utils import timezone
 from hypercare.vocabulary import Severity
 from releases import services
 from releases.models import STAGE_ORDER, Stage
+from tickets.demo import FIXES_LANDED
+from tickets.demo_catalogue import BY_KEY, KNOWN_ISSUES
 from tickets.models import KnownIssue, Ticket
 
-# Fixes without a known issue: (title, what changes for users). The rest come from the known issues.
-OWN_FIXES = [
-    ("Record lock when saving Opportunities", "Sales reps can save Opportunities again without lock errors"),
-    ("Mobile layout hides the Region field", "The Region field shows on phones again"),
-    ("Case assignment rule skips the Nordics queue", "New Nordic cases reach the Nordics team again"),
-    ("Quote PDF template uses the old logo", "Quote PDFs show the new company logo again"),
-]
-# (stage reached, in the deployed patch, emergency) for the fixes in order.
-PLAN = [
-    ("deployed", True, False),
-    ("deployed", True, False),
-    ("uat_signed_off", False, False),
-    ("regression_passed", False, False),
-    ("hotfix_sandbox", False, True),
-    ("dev_sandbox", False, False),
-]
+# The fixes, in the order they were started: (the catalogue issue whose tickets they fix, the known
+# issue they fix or None, title and what changes for users when there is no known issue to name
+# them after, stage reached, in the deployed patch, emergency). The known issues the deployed
+# patch fixes are the ones the tickets demo marks fixed, when the patch went out.
+FIXES = [
+    ("vat-rate", "vat", "", "", Stage.DEPLOYED, True, False),
+    ("sap-orders", "sap", "", "", Stage.DEPLOYED, True, False),
+    ("big-opportunity", "cpu", "", "", Stage.UAT_SIGNED_OFF, False, False),
+    ("mobile-region", None, "Mobile layout hides the Region field",
+     "The Region field shows on phones again", Stage.REGRESSION_PASSED, False, False),
+    ("record-lock", None, "Record lock when saving Opportunities",
+     "Opportunities save again without UNABLE_TO_LOCK_ROW errors", Stage.HOTFIX_SANDBOX, False, True),
+    ("migrated-owner", "owner", "", "", Stage.DEV_SANDBOX, False, False),
+    ("nordics-assignment", None, "Case assignment rule skips the Nordics queue",
+     "New Nordic cases reach the Nordics team again", Stage.DEV_SANDBOX, False, False),
+]  # fmt: skip
 
 
-def _fixes(programme) -> list[tuple[str, str, KnownIssue | None, list[str]]]:
-    """(title, summary, known issue, ticket references): fixes for the known issues first, then our own."""
-    fixes = []
-    for issue in KnownIssue.objects.filter(programme=programme).order_by("pk")[:3]:
-        refs = list(issue.tickets.order_by("number").values_list("reference", flat=True)[:3])
-        plain = issue.title[0].lower() + issue.title[1:]
-        fixes.append((f"Fix: {issue.title}", f"Fixed: {plain}", issue, refs))
-    for title, summary in OWN_FIXES:
-        fixes.append((title, summary, None, []))
-    return fixes
+def _fixed_tickets(tickets: list[Ticket], key: str, known: KnownIssue | None, before) -> list[Ticket]:
+    """The first few tickets logged before the fix about the issue it fixes: those linked to its known
+    issue, or those whose titles are that issue's."""
+    pattern = re.compile(BY_KEY[key].pattern())
+    about = [
+        t
+        for t in tickets
+        if t.reported_at < before
+        and (t.known_issue_id == known.pk if known else pattern.match(t.title) is not None)
+    ]
+    # A Sev1 first: the emergency path needs one.
+    return sorted(about, key=lambda t: (t.severity != Severity.SEV1, t.number))[:3]
 
 
 def seed(*, programme, people: dict, today: date) -> None:
@@ -49,35 +54,31 @@ def seed(*, programme, people: dict, today: date) -> None:
     tickets = list(
         Ticket.objects.filter(programme=programme)
         .order_by("number")
-        .only("id", "reference", "title", "severity", "known_issue")
+        .only("id", "number", "reference", "title", "severity", "known_issue", "reported_at")
     )
-    sev1 = [t for t in tickets if t.severity == Severity.SEV1]
+    known_issues = {issue.title: issue for issue in KnownIssue.objects.filter(programme=programme)}
     services.release_settings_update(programme=programme, by=lead, cadence="daily", status_hour=8)
 
-    deployed_patch = services.release_plan_next(programme=programme, by=lead, at=now - timedelta(days=1))
-    start = now - timedelta(days=3)
-    spare = iter([t.reference for t in tickets if t.severity != Severity.SEV1 and not t.known_issue_id])
-    fixes = _fixes(programme)
-    # The emergency fix is the Opportunity lock (a Sev1), whatever order the known issues came in.
-    fixes.insert(4, fixes.pop(next(i for i, fix in enumerate(fixes) if fix[0].startswith("Record lock"))))
-    for n, ((stage, in_patch, emergency), (title, summary, issue, refs)) in enumerate(
-        zip(PLAN, fixes, strict=False)
-    ):
-        emergency = emergency and bool(sev1)
-        if emergency:
-            refs, title = [sev1[0].reference], f"Urgent fix: {sev1[0].title}"
-            summary = f"Fixed urgently: {sev1[0].title[0].lower()}{sev1[0].title[1:]}"
-        elif not refs:
-            refs = [ref for ref in (next(spare, None), next(spare, None)) if ref]
+    deployed_at = now - FIXES_LANDED
+    start = deployed_at - timedelta(days=3)
+    deployed_patch = services.release_plan_next(programme=programme, by=lead, at=start + timedelta(days=1))
+    for n, (key, known_key, title, summary, stage, in_patch, emergency) in enumerate(FIXES):
+        known = known_issues.get(KNOWN_ISSUES[known_key][0]) if known_key else None
+        if known is not None:
+            title = f"Fix: {known.title}"
+            summary = f"Fixed: {known.title[0].lower()}{known.title[1:]}"
+        created = start + timedelta(hours=n)
+        fixed = _fixed_tickets(tickets, key, known, created)
+        emergency = emergency and any(t.severity == Severity.SEV1 for t in fixed)
         hotfix = services.hotfix_create(
             programme=programme,
             by=engineer,
-            title=title,
+            title=f"Urgent fix: {title}" if emergency else title,
             summary=summary,
-            tickets=refs,
-            known_issue=issue,
+            tickets=[t.reference for t in fixed],
+            known_issue=known,
             emergency=emergency,
-            at=start + timedelta(hours=n),
+            at=created,
         )
         if in_patch:
             services.release_add_hotfix(release=deployed_patch, hotfix=hotfix, by=engineer)
@@ -93,10 +94,10 @@ def seed(*, programme, people: dict, today: date) -> None:
                 hotfix=hotfix,
                 stage=step,
                 by=by,
-                at=start + timedelta(hours=n + 2 * (step_number + 1)),
+                at=created + timedelta(hours=2 * (step_number + 1)),
                 **evidence,
             )
-    services.release_deploy(release=deployed_patch, by=lead, at=now - timedelta(hours=2))
+    services.release_deploy(release=deployed_patch, by=lead, at=deployed_at)
     planned = services.release_plan_next(programme=programme, at=now)
     for hotfix in programme.hotfixes.exclude(stage=Stage.DEPLOYED).filter(
         stage__in=["uat_signed_off", "regression_passed"]

@@ -107,8 +107,8 @@ def test_known_issues_group_tickets_and_a_fix_told_their_reporters(seeded):
     programme, people = seeded
     linked = KnownIssue.objects.filter(programme=programme).annotate(n=Count("tickets"))
     assert linked.count() >= 4 and sum(issue.n for issue in linked) >= 20
-    fixed = linked.get(status="fixed")
-    assert fixed.n > 0
+    fixed = linked.filter(status="fixed")
+    assert fixed and all(issue.n > 0 for issue in fixed)
     from hypercare.models import Notification
 
     assert Notification.objects.filter(programme=programme, kind="known_issue_fixed").exists()
