@@ -26,6 +26,11 @@ def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+    expires_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When it stops working (HYPERCARE_API_TOKEN_DAYS); null: no lifetime.",
+    )
 
 
 class TokenView(ObtainAuthToken):
@@ -44,7 +49,11 @@ class TokenView(ObtainAuthToken):
     )
     def post(self, request, *args, **kwargs):
         try:
-            return super().post(request, *args, **kwargs)
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            user = serializer.validated_data["user"]
+            token = services.api_token_issue(user=user, reason="logged in through the API")
+            return Response({"token": token.key, "expires_at": services.api_token_expires_at(token)})
         except serializers.ValidationError:
             # django-axes marks the request when the username or address is locked out.
             if getattr(request, "axes_locked_out", False):

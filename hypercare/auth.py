@@ -4,11 +4,12 @@ from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.auth import backends, get_user_model
 from django.contrib.auth.signals import user_login_failed
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from hypercare.audit import audit
 from hypercare.compiled import CompiledQuery
+from hypercare.models import Membership
 from hypercare.services import api_token_revoke
 
 
@@ -64,3 +65,18 @@ def _revoke_tokens_on_password_change(sender, instance, created, **kwargs):
     # set_password() keeps the raw password on the instance until save() has run its hooks.
     if not created and getattr(instance, "_password", None) is not None:
         api_token_revoke(user=instance, reason="password changed")
+
+
+@receiver(post_save, sender=Membership, dispatch_uid="hypercare.revoke_tokens_without_a_programme")
+@receiver(post_delete, sender=Membership, dispatch_uid="hypercare.revoke_tokens_without_a_programme_deleted")
+def _revoke_tokens_without_a_programme(sender, instance, **kwargs):
+    """A member who no longer belongs to any programme loses their API tokens (staff, who provision
+    programmes by script, keep theirs)."""
+    deleted = "created" not in kwargs
+    if instance.is_active and not deleted:
+        return
+    if Membership.objects.filter(user_id=instance.user_id, is_active=True).exists():
+        return
+    user = get_user_model().objects.filter(pk=instance.user_id, is_staff=False).first()
+    if user is not None:
+        api_token_revoke(user=user, reason="no programme left")

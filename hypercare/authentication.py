@@ -1,5 +1,6 @@
 """DRF authentication of the project (its own module: DRF imports it while loading its settings)."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
@@ -24,4 +25,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        from hypercare.services import api_token_expires_at
+
+        expires = api_token_expires_at(token)
+        if expires is not None and expires <= timezone.now():
+            raise exceptions.AuthenticationFailed(_("Token expired: log in again for a new one."))
         return (token.user, token)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import holidays as holiday_data
 from django.conf import settings
@@ -389,6 +389,26 @@ def member_deactivate(*, membership: Membership, by=None) -> Membership:
     _record_signatory_change(programme=programme, user=membership.user, old=old, new=[], by=by)
     audit("membership.deactivated", actor=by, programme=programme, user=membership.user.username)
     return membership
+
+
+def api_token_expires_at(token: Token):
+    """When the token stops working (HYPERCARE_API_TOKEN_DAYS after it was issued), or None: no lifetime."""
+    days = settings.HYPERCARE_API_TOKEN_DAYS
+    return token.created + timedelta(days=days) if days else None
+
+
+def api_token_issue(*, user, reason: str) -> Token:
+    """The user's API token: the standing one, or a new one when there is none or it has expired."""
+    token = Token.objects.filter(user=user).first()
+    expires = api_token_expires_at(token) if token is not None else None
+    if token is not None and (expires is None or expires > timezone.now()):
+        return token
+    if token is not None:
+        token.delete()
+        audit("api_token.expired", actor=user)
+    token = Token.objects.create(user=user)
+    audit("api_token.issued", actor=user, reason=reason)
+    return token
 
 
 def api_token_revoke(*, user, key: str | None = None, reason: str) -> int:

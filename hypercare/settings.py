@@ -213,6 +213,8 @@ if CACHE_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Dashboard aggregates over every ticket are recomputed at most this often (hypercare.aggregates);
 # off under the test suite, where a page must show what the test just wrote.
+# API tokens stop working this many days after they were issued (0: no lifetime); logging in again issues a new one.
+HYPERCARE_API_TOKEN_DAYS = env_int("HYPERCARE_API_TOKEN_DAYS", 0)
 HYPERCARE_AGGREGATE_CACHE_SECONDS = env_int("HYPERCARE_AGGREGATE_CACHE_SECONDS", 0 if TESTING else 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -15,6 +15,7 @@ programme_api.register("members", api.MemberViewSet, basename="member")
 
 core_urls = [
     path("", views.home, name="home"),
+    path("account/api-token/", views.api_tokens, name="api_tokens"),
     path("programmes/new/", views.programme_create, name="programme_create"),
     path("p/<slug:slug>/", views.programme_detail, name="programme"),
     path("p/<slug:slug>/edit/", views.programme_edit, name="programme_edit"),

@@ -235,3 +235,35 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Your API token
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """Your API token: when it was issued, when it stops working; issue one (its key is shown once)
+    or revoke it."""
+    from rest_framework.authtoken.models import Token
+
+    new_key = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "revoke":
+            revoked = services.api_token_revoke(user=request.user, reason="revoked in the browser")
+            messages.success(request, "Your API token is revoked." if revoked else "You had no API token.")
+            return redirect("hypercare:api_tokens")
+        if action != "issue":
+            return HttpResponse("Choose issue or revoke.", status=400, content_type="text/plain")
+        new_key = services.api_token_issue(user=request.user, reason="issued in the browser").key
+    tokens = [
+        {"token": token, "ending": token.key[-4:], "expires_at": services.api_token_expires_at(token)}
+        for token in Token.objects.filter(user=request.user)
+    ]
+    return render(
+        request,
+        "hypercare/api_tokens.html",
+        {"tokens": tokens, "new_key": new_key, "lifetime_days": settings.HYPERCARE_API_TOKEN_DAYS},
+    )

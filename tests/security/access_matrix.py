@@ -83,6 +83,10 @@ def _ref(side, name="ticket"):
 MATRIX: dict[str, Entry] = {
     # Core -----------------------------------------------------------------------------------
     "hypercare:home": Entry("page", {"GET": everyone(anonymous=LOGIN)}),
+    # Your own token only: nothing of anyone else's is reachable.
+    "hypercare:api_tokens": Entry(
+        "page", {"GET": everyone(anonymous=LOGIN), "POST": everyone(anonymous=LOGIN)}, htmx=False
+    ),
     "hypercare:programme_create": Entry(
         "staff",
         {"GET": everyone(LOGIN), "POST": everyone(LOGIN)},
