@@ -480,8 +480,11 @@ class TicketViewSet(
 
     @extend_schema(
         summary="Resolve a ticket",
-        description="Records resolved_at_tier; a Tier 3 resolution returns the ticket to the Tier 2 desk. "
-        "The reporter is notified.",
+        description="At Tier 1 or 2: resolves the ticket (resolved_at_tier) and notifies the reporter. At Tier 3: "
+        "proposes the resolution instead: the ticket returns to the Tier 2 queue in progress, with "
+        "proposed_resolution set, assigned to the analyst who escalated it (who is notified); the reporter is "
+        "told only when the desk resolves it, which then counts as resolved at Tier 3. The desk may send an "
+        "empty resolution to confirm the proposed one as written.",
         request=ResolveSerializer,
         responses={200: TicketDetailSerializer, **ERRORS, **CONFLICT},
     )

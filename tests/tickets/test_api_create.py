@@ -47,8 +47,9 @@ KINDS = {
         {
             "title": "Where is the clone button?",
             "category": "how_to",
-            "severity": 4,
-            "severity_reason": "a question",
+            "impact_scope": "individual",
+            "workaround": "simple",
+            "blocks_vital_process": False,
             "resolved_at_tier1": True,
             "resolution": "Showed the Clone button.",
         },
