@@ -774,6 +774,7 @@ def ticket_change_severity(
         overridden=overridden,
     )
     ticket_clocks_refresh(ticket=ticket, at=now, repick_policy=True)
+    signals.ticket_severity_changed.send(sender=Ticket, ticket=ticket, at=now, old=old)
     return ticket
 
 
