@@ -387,7 +387,11 @@ def ticket_transition(
         extra["triaged_at"] = now
     if status == Status.CLOSED:
         extra["closed_at"] = now
-    is_response = status == Status.IN_PROGRESS and ticket.first_responded_at is None and ticket.tier >= 2
+    # Working on it answers the reporter; so does deferring it to the backlog, which stops the response
+    # clock of a Sev4 (it has no resolution target) instead of letting it breach in the backlog.
+    is_response = (
+        status in (Status.IN_PROGRESS, Status.DEFERRED) and ticket.first_responded_at is None and ticket.tier >= 2
+    )
     if is_response:
         extra["first_responded_at"] = now
     old = ticket.status
@@ -890,7 +894,27 @@ def ticket_comment(
         comment_id=comment.pk,
         **({"response": True} if is_response else {}),
     )
-    if is_response:
+    # The reporter's reply to a ticket waiting on them hands it back to the support team: the
+    # resolution clock resumes (a conditional move: a concurrent change by the desk wins).
+    replied = (
+        not internal
+        and ticket.status == Status.WAITING_ON_REPORTER
+        and ticket.reporter_id == getattr(access.user, "pk", None)
+    )
+    if replied and Ticket.objects.filter(pk=ticket.pk, status=Status.WAITING_ON_REPORTER).update(
+        status=Status.IN_PROGRESS
+    ):
+        ticket.status = Status.IN_PROGRESS
+        _event(
+            ticket,
+            EventKind.STATUS,
+            access=access,
+            at=now,
+            from_value=Status.WAITING_ON_REPORTER,
+            to_value=Status.IN_PROGRESS,
+            note="The reporter replied.",
+        )
+    if is_response or replied:
         ticket_clocks_refresh(ticket=ticket, at=now)
     return comment
 
