@@ -71,6 +71,9 @@ class KnownIssue(models.Model):
     )
     fix_expected_on = models.DateField(null=True, blank=True)
     fixed_at = models.DateTimeField(null=True, blank=True)
+    fixed_in = models.CharField(
+        max_length=200, blank=True, help_text="What fixed it in production, e.g. the patch release."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

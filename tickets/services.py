@@ -390,7 +390,9 @@ def ticket_transition(
     # Working on it answers the reporter; so does deferring it to the backlog, which stops the response
     # clock of a Sev4 (it has no resolution target) instead of letting it breach in the backlog.
     is_response = (
-        status in (Status.IN_PROGRESS, Status.DEFERRED) and ticket.first_responded_at is None and ticket.tier >= 2
+        status in (Status.IN_PROGRESS, Status.DEFERRED)
+        and ticket.first_responded_at is None
+        and ticket.tier >= 2
     )
     if is_response:
         extra["first_responded_at"] = now
@@ -422,17 +424,19 @@ def ticket_resolve(
     ticket: Ticket,
     resolution: str,
     imported: bool = False,
+    pass_back: bool = True,
     at: datetime | None = None,
 ) -> Ticket:
     """Resolve a ticket, and tell the reporter (except for `imported` history).
 
     At Tier 3 this proposes the resolution instead (ticket_propose_resolution): the ticket goes
     back to the desk, which confirms it with the reporter and resolves it. A ticket resolved with
-    such a proposal counts as resolved at Tier 3, where the fix was found.
+    such a proposal counts as resolved at Tier 3, where the fix was found. Without `pass_back` (the desk
+    resolving the tickets of a deployed fix) a Tier 3 ticket is resolved at once, at Tier 3.
     """
     _require_changeable(access, ticket)
     _require_worker(access)
-    if ticket.tier == Tier.TIER3 and not imported:
+    if ticket.tier == Tier.TIER3 and not imported and pass_back:
         return ticket_propose_resolution(access=access, ticket=ticket, resolution=resolution, at=at)
     now = at or timezone.now()
     resolution = resolution.strip() or ticket.proposed_resolution.strip()
@@ -947,6 +951,20 @@ def ticket_link(
 
 
 KNOWN_ISSUE_FIELDS = ("title", "symptoms", "workaround", "status", "fix_expected_on")
+
+
+def known_issues_fixed(*, known_issues, fixed_in: str, at: datetime) -> list[KnownIssue]:
+    """Mark known issues fixed by a change that reached production (`fixed_in` names it, e.g. a patch
+    release), so no screen shows them as expected any more. The caller, which checked who deploys,
+    tells the reporters of their tickets. Returns the issues that became fixed (a second call: none)."""
+    ids = [issue.pk for issue in known_issues if issue is not None]
+    newly = list(KnownIssue.objects.filter(pk__in=ids).exclude(status=KnownIssueStatus.FIXED))
+    KnownIssue.objects.filter(pk__in=[issue.pk for issue in newly]).exclude(
+        status=KnownIssueStatus.FIXED
+    ).update(status=KnownIssueStatus.FIXED, fixed_at=at, fixed_in=fixed_in[:200], updated_at=at)
+    for issue in newly:
+        issue.status, issue.fixed_at, issue.fixed_in = KnownIssueStatus.FIXED, at, fixed_in[:200]
+    return newly
 
 
 @transaction.atomic
