@@ -23,7 +23,9 @@ SEV3 = {"impact_scope": "subset", "workaround": "simple", "blocks_vital_process"
 
 
 def test_deferring_a_sev4_stops_its_response_clock(champion, desk):
-    reference = champion.api().post(URL, {"title": "Help text typo", **SEV4}, format="json").json()["reference"]
+    reference = (
+        champion.api().post(URL, {"title": "Help text typo", **SEV4}, format="json").json()["reference"]
+    )
     response = desk.api().post(f"{URL}{reference}/transition/", {"status": "deferred"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "deferred"
     ticket = Ticket.objects.get(reference=reference)
@@ -40,7 +42,9 @@ def test_deferring_a_sev4_stops_its_response_clock(champion, desk):
 
 
 def test_the_reporters_reply_resumes_a_ticket_waiting_on_them(champion, desk):
-    reference = champion.api().post(URL, {"title": "Report totals", **SEV3}, format="json").json()["reference"]
+    reference = (
+        champion.api().post(URL, {"title": "Report totals", **SEV3}, format="json").json()["reference"]
+    )
     asked = desk.api().post(
         f"{URL}{reference}/transition/",
         {"status": "waiting_on_reporter", "comment": "Which report?"},
@@ -53,7 +57,9 @@ def test_the_reporters_reply_resumes_a_ticket_waiting_on_them(champion, desk):
     # Someone else's comment leaves it waiting; the reporter's reply resumes it.
     desk.api().post(f"{URL}{reference}/comment/", {"body": "Still waiting for you."}, format="json")
     assert Ticket.objects.get(reference=reference).status == Status.WAITING_ON_REPORTER
-    replied = champion.api().post(f"{URL}{reference}/comment/", {"body": "The pipeline report."}, format="json")
+    replied = champion.api().post(
+        f"{URL}{reference}/comment/", {"body": "The pipeline report."}, format="json"
+    )
     assert replied.status_code == 201
     ticket = Ticket.objects.get(reference=reference)
     assert (ticket.status, ticket.paused_at) == (Status.IN_PROGRESS, None)
