@@ -463,6 +463,10 @@ class Seeder:
             return plan  # still being worked on: the long tail of the queue
         t += rng.uniform(120, 4000) * urgency * (2 if escalate else 1)
         plan["resolve"] = t
+        if escalate:
+            # Tier 3 proposes the fix; the analyst who escalated confirms it with the reporter.
+            t += rng.uniform(20, 240) * urgency
+            plan["confirm"] = t
         if rng.random() < 0.03:
             plan["reopen"] = t + rng.uniform(120, 1440)
             return plan
@@ -538,8 +542,11 @@ class Seeder:
             ),
             (
                 "back",
-                lambda at: services.ticket_transition(
-                    access=worker, ticket=ticket, status=Status.IN_PROGRESS, at=at
+                # The reporter's answer usually moved it back already.
+                lambda at: (
+                    services.ticket_transition(access=worker, ticket=ticket, status=Status.IN_PROGRESS, at=at)
+                    if ticket.status != Status.IN_PROGRESS
+                    else None
                 ),
             ),
             (
@@ -586,6 +593,10 @@ class Seeder:
                     resolution=spec.template.resolution,
                     at=at,
                 ),
+            ),
+            (
+                "confirm",
+                lambda at: services.ticket_resolve(access=worker, ticket=ticket, resolution="", at=at),
             ),
             (
                 "reopen",
