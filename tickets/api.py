@@ -337,7 +337,9 @@ class TicketViewSet(
     @extend_schema(
         summary="Log a ticket",
         description="Give the triage answers (impact_scope, workaround, blocks_vital_process) for the matrix "
-        "to set the severity, or an explicit severity with severity_reason. reported_at (leads only) "
+        "to set the severity. Reporters must answer them and may not send a severity (400 naming `severity`); "
+        "the support team may instead, or as well, give an explicit severity with severity_reason (an override, "
+        "listed on the override report). reported_at (leads only) "
         "imports a historical ticket; resolved_at_tier1 records a champion's own fix.",
         request=TicketCreateSerializer,
         responses={201: TicketDetailSerializer, **ERRORS, **CLOSED},

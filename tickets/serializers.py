@@ -649,7 +649,9 @@ class TicketCreateSerializer(TriageAnswersMixin):
     )
     category = category_field(default=Category.DEFECT)
     severity = severity_field(
-        required=False, help_text="An explicit severity instead of the triage answers; needs severity_reason."
+        required=False,
+        help_text="Support team only: an explicit severity instead of the triage answers; needs severity_reason. "
+        "Refused (400) from reporters.",
     )
     severity_reason = serializers.CharField(required=False, allow_blank=True, default="")
     reported_at = OffsetDateTimeField(
