@@ -107,6 +107,7 @@ class EventKind(models.TextChoices):
     COMMENT = "comment", "Commented"
     ATTACHMENT = "attachment", "Attachment added"
     RESOLVED = "resolved", "Resolved"
+    PROPOSED = "proposed", "Resolution proposed"
     REOPENED = "reopened", "Reopened"
     CLOSED = "closed", "Closed"
     LINKED = "linked", "Linked to a known issue"

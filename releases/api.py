@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -164,6 +165,41 @@ class PatchReleaseViewSet(
         except services.StageConflict as error:
             return _conflict(error)
         return Response(self.get_serializer(self.get_queryset().get(pk=release.pk)).data)
+
+    @extend_schema(
+        summary="Resolve the tickets a deployed release fixes",
+        description="The desk's one action after a deployment: every open ticket named by the release's "
+        "hotfixes or linked to the known issues they fix is resolved through the same service as a single "
+        "resolve, with the release note of its fix; each reporter is told. A refusal is reported per ticket "
+        "and leaves that ticket unchanged.",
+        request=None,
+        responses={
+            200: inline_serializer(
+                "ReleaseResolvedTickets",
+                fields={
+                    "resolved": serializers.ListField(child=serializers.CharField()),
+                    "refused": serializers.DictField(child=serializers.CharField()),
+                },
+            ),
+            403: OpenApiResponse(REFUSAL, description="Only the desk, engineers, BAU support and leads."),
+            404: OpenApiResponse(
+                REFUSAL, description="No such release in this programme (or a non-numeric id)."
+            ),
+            409: OpenApiResponse(REFUSAL, description="The release is not deployed yet."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="resolve-tickets")
+    def resolve_tickets(self, request, slug=None, pk=None):
+        release = get_object_or_404(
+            PatchRelease.objects.select_related("programme"), pk=pk, programme=self.programme
+        )
+        try:
+            outcome = services.release_resolve_tickets(release=release, by=request.user)
+        except services.StageConflict as error:
+            return _conflict(error)
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        return Response(outcome)
 
 
 class ProductionChangeViewSet(

@@ -17,6 +17,7 @@ urlpatterns = [
     path("releases/<int:pk>/", views.release_detail, name="release"),
     path("releases/<int:pk>/hotfixes/", views.release_hotfixes, name="release_hotfixes"),
     path("releases/<int:pk>/deploy/", views.release_deploy, name="release_deploy"),
+    path("releases/<int:pk>/resolve-tickets/", views.release_resolve_tickets, name="release_resolve_tickets"),
     path("production-changes/", views.production_changes, name="production_changes"),
     path(
         "production-changes/<int:pk>/decide/", views.production_change_decide, name="production_change_decide"

@@ -292,6 +292,12 @@ def _release_context(access: ProgrammeAccess, pk: int, error: str = "") -> dict:
         "notes": release.notes or services.release_notes(release=release),
         "error": error,
         "may_bundle": release.status == "planned" and _is_builder(access),
+        # After deployment, the desk resolves the tickets it fixes in one action.
+        "to_resolve": (
+            services.release_tickets_to_resolve(release=release).count()
+            if release.status == "deployed" and access.can_work_queue
+            else 0
+        ),
     }
 
 
@@ -338,6 +344,32 @@ def release_deploy(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             request, "releases/release.html", _release_context(access, pk, refusal.message), status=409
         )
     messages.success(request, f"{release.name} is deployed; the reporters of its tickets have been told.")
+    return redirect("releases:release", slug=slug, pk=pk)
+
+
+@require_POST
+@login_required
+def release_resolve_tickets(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The desk's one action after a deployment: resolve every open ticket the release fixes."""
+    access = get_programme_for(request.user, slug)
+    release = get_object_or_404(
+        PatchRelease.objects.select_related("programme"), pk=pk, programme=access.programme
+    )
+    try:
+        outcome = services.release_resolve_tickets(release=release, by=request.user)
+    except StageConflict as refusal:
+        return render(
+            request, "releases/release.html", _release_context(access, pk, refusal.message), status=409
+        )
+    resolved, refused = outcome["resolved"], outcome["refused"]
+    if resolved:
+        messages.success(
+            request,
+            f"{len(resolved)} ticket{'s' if len(resolved) != 1 else ''} resolved with the release note "
+            f"({', '.join(resolved)}); their reporters are told.",
+        )
+    for reference, why in refused.items():
+        messages.error(request, f"{reference} was not resolved: {why}")
     return redirect("releases:release", slug=slug, pk=pk)
 
 

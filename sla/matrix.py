@@ -4,39 +4,51 @@ from __future__ import annotations
 
 from hypercare.vocabulary import Category, ImpactScope, Workaround
 
-# (impact scope, workaround, vital process blocked) -> severity, after seed 000:
-# Sev1 core function unavailable for a department or more, vital process blocked, no workaround;
-# Sev2 high-impact degradation, or a workaround with extreme friction for a unit or more;
-# Sev3 a subset of users, or a simple workaround; Sev4 one person with a simple workaround.
+# (impact scope, workaround, vital process blocked) -> severity, after seed 000 (README "Triage matrix"):
+# - a vital process blocked with no workaround, for a department or the whole organisation: Sev1;
+# - high impact on a department or more with no workaround, or one with heavy friction: Sev2;
+# - a vital process blocked is never below Sev2, whoever is affected;
+# - a subset of users, or a simple workaround: Sev3;
+# - one person with a workaround: Sev4 (as are questions and enhancement requests, below).
+_ORG, _DEPT, _SUBSET, _ONE = (
+    ImpactScope.ORGANISATION,
+    ImpactScope.DEPARTMENT,
+    ImpactScope.SUBSET,
+    ImpactScope.INDIVIDUAL,
+)
+_NONE, _PAINFUL, _SIMPLE = Workaround.NONE, Workaround.PAINFUL, Workaround.SIMPLE
 DEFAULT_MATRIX: dict[tuple[str, str, bool], int] = {
-    (ImpactScope.ORGANISATION, Workaround.NONE, True): 1,
-    (ImpactScope.ORGANISATION, Workaround.NONE, False): 2,
-    (ImpactScope.ORGANISATION, Workaround.PAINFUL, True): 2,
-    (ImpactScope.ORGANISATION, Workaround.PAINFUL, False): 2,
-    (ImpactScope.ORGANISATION, Workaround.SIMPLE, True): 3,
-    (ImpactScope.ORGANISATION, Workaround.SIMPLE, False): 3,
-    (ImpactScope.DEPARTMENT, Workaround.NONE, True): 1,
-    (ImpactScope.DEPARTMENT, Workaround.NONE, False): 2,
-    (ImpactScope.DEPARTMENT, Workaround.PAINFUL, True): 2,
-    (ImpactScope.DEPARTMENT, Workaround.PAINFUL, False): 3,
-    (ImpactScope.DEPARTMENT, Workaround.SIMPLE, True): 3,
-    (ImpactScope.DEPARTMENT, Workaround.SIMPLE, False): 3,
-    (ImpactScope.SUBSET, Workaround.NONE, True): 2,
-    (ImpactScope.SUBSET, Workaround.NONE, False): 3,
-    (ImpactScope.SUBSET, Workaround.PAINFUL, True): 3,
-    (ImpactScope.SUBSET, Workaround.PAINFUL, False): 3,
-    (ImpactScope.SUBSET, Workaround.SIMPLE, True): 3,
-    (ImpactScope.SUBSET, Workaround.SIMPLE, False): 4,
-    (ImpactScope.INDIVIDUAL, Workaround.NONE, True): 3,
-    (ImpactScope.INDIVIDUAL, Workaround.NONE, False): 3,
-    (ImpactScope.INDIVIDUAL, Workaround.PAINFUL, True): 3,
-    (ImpactScope.INDIVIDUAL, Workaround.PAINFUL, False): 4,
-    (ImpactScope.INDIVIDUAL, Workaround.SIMPLE, True): 4,
-    (ImpactScope.INDIVIDUAL, Workaround.SIMPLE, False): 4,
+    # A vital process blocked.
+    (_ORG, _NONE, True): 1,
+    (_DEPT, _NONE, True): 1,
+    (_ORG, _PAINFUL, True): 2,
+    (_DEPT, _PAINFUL, True): 2,
+    (_ORG, _SIMPLE, True): 2,
+    (_DEPT, _SIMPLE, True): 2,
+    (_SUBSET, _NONE, True): 2,
+    (_SUBSET, _PAINFUL, True): 2,
+    (_SUBSET, _SIMPLE, True): 2,
+    (_ONE, _NONE, True): 2,
+    (_ONE, _PAINFUL, True): 2,
+    (_ONE, _SIMPLE, True): 2,
+    # No vital process blocked.
+    (_ORG, _NONE, False): 2,
+    (_DEPT, _NONE, False): 2,
+    (_ORG, _PAINFUL, False): 2,
+    (_DEPT, _PAINFUL, False): 2,
+    (_ORG, _SIMPLE, False): 3,
+    (_DEPT, _SIMPLE, False): 3,
+    (_SUBSET, _NONE, False): 3,
+    (_SUBSET, _PAINFUL, False): 3,
+    (_SUBSET, _SIMPLE, False): 3,
+    (_ONE, _NONE, False): 3,
+    (_ONE, _PAINFUL, False): 4,
+    (_ONE, _SIMPLE, False): 4,
 }
 
-# Questions and enhancement requests are Sev4 whatever the answers (seed 000).
-ALWAYS_SEV4_CATEGORIES = frozenset({Category.ENHANCEMENT})
+# Questions (how-to) and enhancement requests are Sev4 whatever the answers (seed 000), unless they
+# say a vital process is blocked: that is never below Sev2, so the matrix decides.
+ALWAYS_SEV4_CATEGORIES = frozenset({Category.HOW_TO, Category.ENHANCEMENT})
 
 
 def matrix_for(programme) -> dict[tuple[str, str, bool], int]:
@@ -53,7 +65,7 @@ def severity_for(
     programme, *, impact_scope: str, workaround: str, blocks_vital_process: bool, category: str = ""
 ) -> int:
     """The severity the programme's matrix gives these triage answers."""
-    if category in ALWAYS_SEV4_CATEGORIES:
+    if category in ALWAYS_SEV4_CATEGORIES and not blocks_vital_process:
         return 4
     from sla.models import SeverityRule
 

@@ -79,7 +79,7 @@ def _blank_fields(action: str, access: ProgrammeAccess, form) -> str:
     templates were a quarter of the ticket page's rendering. Every time while DEBUG is on, so
     a template edit shows at once.
     """
-    if action not in BLANK_FORMS or form.is_bound:
+    if action not in BLANK_FORMS or form.is_bound or form.initial:
         return ""
     key = (action, access.sees_internal)
     html = _blank_fields_cache.get(key)
@@ -160,7 +160,9 @@ def action_form(action: str, access: ProgrammeAccess, ticket: Ticket, data=None,
             form.fields["to_tier"].choices = [(Tier.TIER2, Tier.TIER2.label)]
         return form
     if action == "resolve":
-        return forms.ResolveForm(data)
+        # The desk confirming a Tier 3 proposal starts from its text.
+        proposed = {"resolution": ticket.proposed_resolution} if ticket.proposed_resolution else None
+        return forms.ResolveForm(data, initial=proposed)
     if action == "reopen":
         return forms.ReopenForm(data)
     if action == "severity":
@@ -233,9 +235,13 @@ def _perform(action: str, access: ProgrammeAccess, ticket: Ticket, data: dict) -
         )
         return f"{ticket.reference} moved to Tier {ticket.tier}."
     if action == "resolve":
-        tier = ticket.tier
         services.ticket_resolve(access=access, ticket=ticket, resolution=data["resolution"])
-        return f"{ticket.reference} resolved at Tier {tier}; the reporter is notified."
+        if ticket.status != Status.RESOLVED:
+            who = (
+                ticket.assignee.get_full_name() or ticket.assignee.username if ticket.assignee else "the desk"
+            )
+            return f"{ticket.reference} is back with {who} at Tier 2 to confirm the resolution with the reporter."
+        return f"{ticket.reference} resolved at Tier {ticket.resolved_at_tier}; the reporter is notified."
     if action == "reopen":
         services.ticket_reopen(access=access, ticket=ticket, reason=data["reason"])
         return f"{ticket.reference} reopened."

@@ -337,7 +337,9 @@ class TicketViewSet(
     @extend_schema(
         summary="Log a ticket",
         description="Give the triage answers (impact_scope, workaround, blocks_vital_process) for the matrix "
-        "to set the severity, or an explicit severity with severity_reason. reported_at (leads only) "
+        "to set the severity. Reporters must answer them and may not send a severity (400 naming `severity`); "
+        "the support team may instead, or as well, give an explicit severity with severity_reason (an override, "
+        "listed on the override report). reported_at (leads only) "
         "imports a historical ticket; resolved_at_tier1 records a champion's own fix.",
         request=TicketCreateSerializer,
         responses={201: TicketDetailSerializer, **ERRORS, **CLOSED},
@@ -480,8 +482,11 @@ class TicketViewSet(
 
     @extend_schema(
         summary="Resolve a ticket",
-        description="Records resolved_at_tier; a Tier 3 resolution returns the ticket to the Tier 2 desk. "
-        "The reporter is notified.",
+        description="At Tier 1 or 2: resolves the ticket (resolved_at_tier) and notifies the reporter. At Tier 3: "
+        "proposes the resolution instead: the ticket returns to the Tier 2 queue in progress, with "
+        "proposed_resolution set, assigned to the analyst who escalated it (who is notified); the reporter is "
+        "told only when the desk resolves it, which then counts as resolved at Tier 3. The desk may send an "
+        "empty resolution to confirm the proposed one as written.",
         request=ResolveSerializer,
         responses={200: TicketDetailSerializer, **ERRORS, **CONFLICT},
     )

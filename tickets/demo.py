@@ -302,6 +302,9 @@ class Seeder:
         plan["resolve"] = None  # decided against the due instant
         plan["miss"] = self._misses(severity)
         plan["share"], plan["late"] = rng.uniform(0.15, 0.9), rng.uniform(0.05, 0.5)
+        if escalate:
+            # Tier 3 proposes the fix; the analyst who escalated confirms it with the reporter.
+            plan["confirm"] = rng.uniform(5, 30)
         if severity >= 3 and rng.random() < 0.02:
             plan["reopen"] = rng.uniform(120, 1440)
             return plan
@@ -359,7 +362,7 @@ class Seeder:
                 due = clock_state(ticket, at=ready).resolution_due_at
                 at = self._resolve_at(plan, ready, due, ticket.severity)
                 resolved.append(at)
-            elif key in ("reopen", "close"):
+            elif key in ("confirm", "reopen", "close"):
                 at = resolved[0] + timedelta(minutes=plan[key])
             else:
                 at = spec.reported + timedelta(minutes=plan[key])
@@ -404,8 +407,11 @@ class Seeder:
             ),
             (
                 "back",
-                lambda at: services.ticket_transition(
-                    access=worker, ticket=ticket, status=Status.IN_PROGRESS, at=at
+                # The reporter's answer usually moved it back already.
+                lambda at: (
+                    services.ticket_transition(access=worker, ticket=ticket, status=Status.IN_PROGRESS, at=at)
+                    if ticket.status != Status.IN_PROGRESS
+                    else None
                 ),
             ),
             (
@@ -452,6 +458,10 @@ class Seeder:
                     resolution=spec.issue.resolution,
                     at=at,
                 ),
+            ),
+            (
+                "confirm",
+                lambda at: services.ticket_resolve(access=worker, ticket=ticket, resolution="", at=at),
             ),
             (
                 "reopen",

@@ -200,7 +200,7 @@ class ResolveForm(forms.Form):
     resolution = forms.CharField(
         label="Resolution for the reporter",
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What was wrong and what was done; the reporter is notified.",
+        help_text="What was wrong and what was done; the reporter is notified (from Tier 3, the desk first confirms it with them).",
     )
 
 

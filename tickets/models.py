@@ -71,6 +71,9 @@ class KnownIssue(models.Model):
     )
     fix_expected_on = models.DateField(null=True, blank=True)
     fixed_at = models.DateTimeField(null=True, blank=True)
+    fixed_in = models.CharField(
+        max_length=200, blank=True, help_text="What fixed it in production, e.g. the patch release."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -191,6 +194,13 @@ class Ticket(models.Model):
         editable=False,
         help_text="When the ticket was brought in from another tracker; its history before this is not news.",
     )
+    # A Tier 3 resolution comes back to the desk as a proposal: the desk confirms it with the
+    # reporter and resolves the ticket, which then counts as resolved at Tier 3.
+    proposed_resolution = models.TextField(blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(blank=True)
     resolved_at_tier = models.PositiveSmallIntegerField(choices=Tier.choices, null=True, blank=True)
     resolved_by = models.ForeignKey(

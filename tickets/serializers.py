@@ -325,6 +325,11 @@ class Rendering:
                 ticket.replication_steps if self.access is not None and self.access.sees_internal else None
             ),
             resolution=ticket.resolution,
+            proposed_resolution=(
+                ticket.proposed_resolution or None
+                if self.access is not None and self.access.sees_internal
+                else None
+            ),
             source_reference=ticket.source_reference,
             known_issue_title=None if known_issue is None else known_issue.title,
             comments=[
@@ -531,6 +536,10 @@ class TicketDetailSerializer(TicketSerializer):
     replication_steps = serializers.SerializerMethodField(
         help_text="Tier 3 working notes: null for callers who do not see internal notes."
     )
+    proposed_resolution = serializers.SerializerMethodField(
+        help_text="A Tier 3 resolution waiting for the desk to confirm it with the reporter (the ticket is "
+        "back at Tier 2, in progress); null when there is none, and for callers who do not see internal notes."
+    )
     comments = CommentSerializer(many=True, read_only=True, source="visible_comments")
     timeline = TicketEventSerializer(many=True, read_only=True, source="visible_events")
     attachments = AttachmentSerializer(many=True, read_only=True, source="visible_attachments")
@@ -546,6 +555,7 @@ class TicketDetailSerializer(TicketSerializer):
             "severity_reason",
             "replication_steps",
             "resolution",
+            "proposed_resolution",
             "source_reference",
             "known_issue_title",
             "comments",
@@ -556,6 +566,11 @@ class TicketDetailSerializer(TicketSerializer):
 
     def to_representation(self, ticket):
         return self._rendering().detail(ticket)
+
+    def get_proposed_resolution(self, ticket: Ticket) -> str | None:
+        access = self.context.get("access")
+        sees = access is not None and access.sees_internal
+        return (ticket.proposed_resolution or None) if sees else None
 
     def get_replication_steps(self, ticket: Ticket) -> str | None:
         access = self.context.get("access")
@@ -611,7 +626,9 @@ class TicketCreateSerializer(TriageAnswersMixin):
     )
     category = category_field(default=Category.DEFECT)
     severity = severity_field(
-        required=False, help_text="An explicit severity instead of the triage answers; needs severity_reason."
+        required=False,
+        help_text="Support team only: an explicit severity instead of the triage answers; needs severity_reason. "
+        "Refused (400) from reporters.",
     )
     severity_reason = serializers.CharField(required=False, allow_blank=True, default="")
     reported_at = OffsetDateTimeField(
@@ -673,7 +690,11 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class ResolveSerializer(serializers.Serializer):
-    resolution = serializers.CharField(help_text="The resolution note for the reporter.")
+    resolution = serializers.CharField(
+        allow_blank=True,
+        help_text="The resolution note for the reporter (at Tier 3, the proposal for the desk). Blank only to "
+        "confirm a Tier 3 proposal as written.",
+    )
 
 
 class ReopenSerializer(serializers.Serializer):

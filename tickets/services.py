@@ -240,6 +240,23 @@ def ticket_create(
         raise ValidationError({"known_issue": "No such known issue in this programme."})
     if resolved_at_tier1 and not resolution.strip():
         raise ValidationError({"resolution": "Say how you resolved it, so others can learn from it."})
+    if not access.can_work_queue and not untriaged:
+        # Severity comes from business impact, never from who reports it (seed 000): a reporter
+        # answers the triage questions, and only the support team may override the matrix.
+        if severity is not None:
+            raise ValidationError(
+                {
+                    "severity": "Reporters do not choose a severity: answer the triage questions "
+                    "(impact_scope, workaround, blocks_vital_process) and the matrix sets it."
+                }
+            )
+        if answers is None:
+            raise ValidationError(
+                {
+                    "impact_scope": "Answer the triage questions (impact_scope, workaround, "
+                    "blocks_vital_process): the matrix sets the severity from them."
+                }
+            )
     if untriaged:
         if answers is not None or severity is not None:
             raise ValueError("An untriaged ticket has neither triage answers nor a severity.")
@@ -289,7 +306,9 @@ def ticket_create(
             status=ticket.status,
             severity=final_severity,
             computed_severity=computed,
-            overridden=computed is not None and computed != final_severity,
+            # An explicit severity that is not the matrix's is an override, logged with its reason
+            # (an import's severity without triage answers is history, not a decision made here).
+            overridden=computed != final_severity and (computed is not None or not imported),
             reason=severity_reason.strip(),
         )
     ]
@@ -366,7 +385,13 @@ def ticket_transition(
         extra["triaged_at"] = now
     if status == Status.CLOSED:
         extra["closed_at"] = now
-    is_response = status == Status.IN_PROGRESS and ticket.first_responded_at is None and ticket.tier >= 2
+    # Working on it answers the reporter; so does deferring it to the backlog, which stops the response
+    # clock of a Sev4 (it has no resolution target) instead of letting it breach in the backlog.
+    is_response = (
+        status in (Status.IN_PROGRESS, Status.DEFERRED)
+        and ticket.first_responded_at is None
+        and ticket.tier >= 2
+    )
     if is_response:
         extra["first_responded_at"] = now
     old = ticket.status
@@ -397,28 +422,35 @@ def ticket_resolve(
     ticket: Ticket,
     resolution: str,
     imported: bool = False,
+    pass_back: bool = True,
     at: datetime | None = None,
 ) -> Ticket:
-    """Resolve a ticket. A Tier 3 resolution passes back down: the ticket returns to the desk.
+    """Resolve a ticket, and tell the reporter (except for `imported` history).
 
-    The reporter is notified, except for `imported` history.
+    At Tier 3 this proposes the resolution instead (ticket_propose_resolution): the ticket goes
+    back to the desk, which confirms it with the reporter and resolves it. A ticket resolved with
+    such a proposal counts as resolved at Tier 3, where the fix was found. Without `pass_back` (the desk
+    resolving the tickets of a deployed fix) a Tier 3 ticket is resolved at once, at Tier 3.
     """
     _require_changeable(access, ticket)
     _require_worker(access)
+    if ticket.tier == Tier.TIER3 and not imported and pass_back:
+        return ticket_propose_resolution(access=access, ticket=ticket, resolution=resolution, at=at)
     now = at or timezone.now()
-    if not resolution.strip():
+    resolution = resolution.strip() or ticket.proposed_resolution.strip()
+    if not resolution:
         raise ValidationError({"resolution": "Write the resolution for the reporter."})
     if ticket.status not in TRANSITIONS or Status.RESOLVED not in TRANSITIONS[ticket.status]:
         _refuse_transition(ticket, Status.RESOLVED)
     old = ticket.status
-    resolved_tier = ticket.tier
+    resolved_tier = Tier.TIER3 if ticket.proposed_at is not None else ticket.tier
     extra = {
-        "resolution": resolution.strip(),
+        "resolution": resolution,
         "resolved_at": now,
         "resolved_at_tier": resolved_tier,
         "resolved_by": access.user,
     }
-    if resolved_tier == Tier.TIER3:
+    if ticket.tier == Tier.TIER3:
         extra["tier"] = Tier.TIER2
     is_response = ticket.first_responded_at is None
     if is_response:
@@ -431,20 +463,10 @@ def ticket_resolve(
         at=now,
         from_value=old,
         to_value=Status.RESOLVED,
-        note=resolution.strip(),
+        note=resolution,
         tier=resolved_tier,
         **({"response": True} if is_response else {}),
     )
-    if resolved_tier == Tier.TIER3:
-        _event(
-            ticket,
-            EventKind.TIER,
-            access=access,
-            at=now,
-            from_value=3,
-            to_value=2,
-            note="Resolved by Tier 3: back to the desk to confirm with the reporter.",
-        )
     ticket_clocks_refresh(ticket=ticket, at=now)
     if imported:
         signals.ticket_resolved.send(sender=Ticket, ticket=ticket, at=now, imported=True)
@@ -455,12 +477,126 @@ def ticket_resolve(
         kind="ticket_resolved",
         key=f"resolved:{ticket.pk}:{now.isoformat()}",
         subject=f"{ticket.reference} is resolved: {ticket.title}",
-        body=resolution.strip(),
+        body=resolution,
         link=f"/p/{ticket.programme.slug}/tickets/{ticket.reference}/",
         reference=ticket.reference,
         at=now,
     )
     signals.ticket_resolved.send(sender=Ticket, ticket=ticket, at=now, imported=False)
+    return ticket
+
+
+def _escalating_analyst(ticket: Ticket):
+    """Who escalated the ticket to Tier 3 last, if they still work the desk's queue (else None)."""
+    event = (
+        TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ESCALATED, to_value=str(Tier.TIER3))
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if event is None or event.actor is None or not event.actor.is_active:
+        return None
+    try:
+        _assignable(ticket.programme, event.actor)
+    except ValidationError:
+        return None
+    return event.actor
+
+
+@transaction.atomic
+def ticket_propose_resolution(
+    *, access: ProgrammeAccess, ticket: Ticket, resolution: str, at: datetime | None = None
+) -> Ticket:
+    """Tier 3 found the fix: pass it back down (seed 000). The ticket returns to the Tier 2 queue, still
+    in progress, with the resolution proposed, assigned to the analyst who escalated it (unassigned if
+    they no longer work the queue), and that analyst is told. The reporter hears nothing until the
+    desk has confirmed with them and resolved it."""
+    _require_changeable(access, ticket)
+    _require_worker(access)
+    now = at or timezone.now()
+    if not resolution.strip():
+        raise ValidationError(
+            {"resolution": "Write the resolution for the desk to confirm with the reporter."}
+        )
+    if ticket.tier != Tier.TIER3:
+        raise TicketStateError("Only a Tier 3 ticket has its resolution proposed to the desk.")
+    if ticket.status not in OPEN_STATUSES:
+        _refuse_transition(ticket, Status.RESOLVED)
+    analyst = _escalating_analyst(ticket)
+    extra: dict = {
+        "tier": Tier.TIER2,
+        "proposed_resolution": resolution.strip(),
+        "proposed_by": access.user,
+        "proposed_at": now,
+        "assignee": analyst,
+        "team": _assignable(ticket.programme, analyst).team if analyst else "",
+    }
+    is_response = ticket.first_responded_at is None
+    if is_response:
+        extra["first_responded_at"] = now
+    old_status, old_assignee = ticket.status, ticket.assignee
+    won = Ticket.objects.filter(pk=ticket.pk, tier=Tier.TIER3, status=old_status).update(
+        status=Status.IN_PROGRESS, **extra
+    )
+    if won != 1:
+        raise TicketStateError("Someone else changed this ticket a moment ago: reload it and try again.")
+    ticket.status = Status.IN_PROGRESS
+    for name, value in extra.items():
+        setattr(ticket, name, value)
+    # Tier 3's working notes: the reporter sees the resolution once the desk has confirmed it.
+    _event(
+        ticket,
+        EventKind.PROPOSED,
+        access=access,
+        at=now,
+        from_value=old_status,
+        to_value=Status.IN_PROGRESS,
+        note=resolution.strip(),
+        internal=True,
+        tier=Tier.TIER3,
+        **({"response": True} if is_response else {}),
+    )
+    _event(
+        ticket,
+        EventKind.TIER,
+        access=access,
+        at=now,
+        from_value=Tier.TIER3,
+        to_value=Tier.TIER2,
+        note="Resolved by Tier 3: back to the desk to confirm with the reporter.",
+        internal=True,
+    )
+    if old_status != Status.IN_PROGRESS:
+        _event(
+            ticket,
+            EventKind.STATUS,
+            access=access,
+            at=now,
+            from_value=old_status,
+            to_value=Status.IN_PROGRESS,
+        )
+    if analyst != old_assignee:
+        _event(
+            ticket,
+            EventKind.ASSIGNED,
+            access=access,
+            at=now,
+            from_value=old_assignee.username if old_assignee else "",
+            to_value=analyst.username if analyst else "",
+            team=extra["team"],
+        )
+    ticket_clocks_refresh(ticket=ticket, at=now)
+    if analyst is not None:
+        notify(
+            programme=ticket.programme,
+            recipients=[analyst],
+            kind="resolution_proposed",
+            key=f"proposed:{ticket.pk}:{now.isoformat()}",
+            subject=f"{ticket.reference} is back from Tier 3: confirm the resolution with the reporter",
+            body=resolution.strip(),
+            link=f"/p/{ticket.programme.slug}/tickets/{ticket.reference}/",
+            at=now,
+        )
     return ticket
 
 
@@ -481,7 +617,15 @@ def ticket_reopen(
         )
     now = at or timezone.now()
     old = ticket.status
-    extra = {"resolved_at": None, "resolved_at_tier": None, "closed_at": None, "resolved_by": None}
+    extra = {
+        "resolved_at": None,
+        "resolved_at_tier": None,
+        "closed_at": None,
+        "resolved_by": None,
+        "proposed_resolution": "",
+        "proposed_by": None,
+        "proposed_at": None,
+    }
     if ticket.tier == Tier.TIER1:
         extra["tier"] = Tier.TIER2  # a champion's own fix did not hold: the desk takes it
     _move(ticket, old=old, new=Status.IN_PROGRESS, **extra)
@@ -669,6 +813,7 @@ def ticket_change_severity(
         overridden=overridden,
     )
     ticket_clocks_refresh(ticket=ticket, at=now, repick_policy=True)
+    signals.ticket_severity_changed.send(sender=Ticket, ticket=ticket, at=now, old=old)
     return ticket
 
 
@@ -784,7 +929,27 @@ def ticket_comment(
         comment_id=comment.pk,
         **({"response": True} if is_response else {}),
     )
-    if is_response:
+    # The reporter's reply to a ticket waiting on them hands it back to the support team: the
+    # resolution clock resumes (a conditional move: a concurrent change by the desk wins).
+    replied = (
+        not internal
+        and ticket.status == Status.WAITING_ON_REPORTER
+        and ticket.reporter_id == getattr(access.user, "pk", None)
+    )
+    if replied and Ticket.objects.filter(pk=ticket.pk, status=Status.WAITING_ON_REPORTER).update(
+        status=Status.IN_PROGRESS
+    ):
+        ticket.status = Status.IN_PROGRESS
+        _event(
+            ticket,
+            EventKind.STATUS,
+            access=access,
+            at=now,
+            from_value=Status.WAITING_ON_REPORTER,
+            to_value=Status.IN_PROGRESS,
+            note="The reporter replied.",
+        )
+    if is_response or replied:
         ticket_clocks_refresh(ticket=ticket, at=now)
     return comment
 
@@ -817,6 +982,20 @@ def ticket_link(
 
 
 KNOWN_ISSUE_FIELDS = ("title", "symptoms", "workaround", "status", "fix_expected_on")
+
+
+def known_issues_fixed(*, known_issues, fixed_in: str, at: datetime) -> list[KnownIssue]:
+    """Mark known issues fixed by a change that reached production (`fixed_in` names it, e.g. a patch
+    release), so no screen shows them as expected any more. The caller, which checked who deploys,
+    tells the reporters of their tickets. Returns the issues that became fixed (a second call: none)."""
+    ids = [issue.pk for issue in known_issues if issue is not None]
+    newly = list(KnownIssue.objects.filter(pk__in=ids).exclude(status=KnownIssueStatus.FIXED))
+    KnownIssue.objects.filter(pk__in=[issue.pk for issue in newly]).exclude(
+        status=KnownIssueStatus.FIXED
+    ).update(status=KnownIssueStatus.FIXED, fixed_at=at, fixed_in=fixed_in[:200], updated_at=at)
+    for issue in newly:
+        issue.status, issue.fixed_at, issue.fixed_in = KnownIssueStatus.FIXED, at, fixed_in[:200]
+    return newly
 
 
 @transaction.atomic

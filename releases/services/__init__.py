@@ -23,8 +23,10 @@ from releases.services.patches import (
     release_notes,
     release_plan_next,
     release_remove_hotfix,
+    release_resolve_tickets,
     release_settings_for,
     release_settings_update,
+    release_tickets_to_resolve,
 )
 from releases.services.webhooks import (
     SIGNATURE_HEADER,
@@ -48,6 +50,8 @@ __all__ = [
     "release_add_hotfix",
     "release_create",
     "release_deploy",
+    "release_resolve_tickets",
+    "release_tickets_to_resolve",
     "release_notes",
     "release_plan_next",
     "release_remove_hotfix",

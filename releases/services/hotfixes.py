@@ -38,6 +38,7 @@ from releases.services.common import (
     require_lead,
 )
 from tickets.models import KnownIssue, Ticket
+from tickets.services import known_issues_fixed
 
 MAX_REPORT_BYTES = 10 * 1024 * 1024
 
@@ -210,6 +211,7 @@ def hotfix_advance(
     if stage == Stage.REGRESSION_PASSED:
         _notify_uat_needed(hotfix=hotfix, at=at)
     if stage == Stage.DEPLOYED:
+        known_issues_fixed(known_issues=[hotfix.known_issue], fixed_in=f"the hotfix “{hotfix.title}”", at=at)
         _notify_fix_deployed(hotfixes=[hotfix], key=f"hotfix:{hotfix.pk}:deployed", at=at)
     hotfix.refresh_from_db()
     return record
@@ -246,12 +248,17 @@ def _notify_uat_needed(*, hotfix: Hotfix, at: datetime) -> int:
 
 
 def _notify_fix_deployed(*, hotfixes: list[Hotfix], key: str, at: datetime, release=None) -> int:
-    """Tell the reporters of every linked ticket that their fix is live."""
+    """Tell the reporters of every linked ticket that their fix is live: the tickets the hotfixes fix and
+    those linked to the known issues they fix, each reporter once (one message per deployment)."""
     if not hotfixes:
         return 0
     programme = hotfixes[0].programme
+    issues = [hotfix.known_issue_id for hotfix in hotfixes if hotfix.known_issue_id]
     tickets = list(
-        Ticket.objects.filter(hotfixes__in=hotfixes).select_related("reporter").distinct().order_by("number")
+        Ticket.objects.filter(Q(hotfixes__in=hotfixes) | Q(known_issue_id__in=issues))
+        .select_related("reporter")
+        .distinct()
+        .order_by("number")
     )
     if not tickets:
         return 0

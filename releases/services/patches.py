@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
+from hypercare.access import get_programme_for
 from hypercare.audit import audit
 from hypercare.models import BusinessCalendar, Programme
+from hypercare.vocabulary import OPEN_STATUSES
 from releases.models import (
     CADENCE_DAYS,
     SHORT_STAGE_LABELS,
@@ -24,6 +26,7 @@ from releases.models import (
 )
 from releases.services.common import StageConflict, require_builder, require_lead
 from tickets.models import Ticket
+from tickets.services import TicketStateError, known_issues_fixed, ticket_resolve
 
 READY_STAGES = (Stage.UAT_SIGNED_OFF, Stage.DEPLOYED)
 
@@ -248,6 +251,12 @@ def release_deploy(*, release: PatchRelease, by, at: datetime | None = None) -> 
         stage=Stage.DEPLOYED, stage_changed_at=at, deployed_at=at
     )
     release.refresh_from_db()
+    # The known issues its hotfixes fix are fixed now, by this release: no screen shows them as expected.
+    known_issues_fixed(
+        known_issues=[hotfix.known_issue for hotfix in release.hotfixes.select_related("known_issue")],
+        fixed_in=release.name,
+        at=at,
+    )
     notes = release_notes(release=release)
     PatchRelease.objects.filter(pk=release.pk).update(notes=notes)
     release.notes = notes
@@ -273,3 +282,56 @@ def release_deploy(*, release: PatchRelease, by, at: datetime | None = None) -> 
     audit("release.deployed", actor=by, programme=programme, release=release.pk)
     release_plan_next(programme=programme, at=at)
     return release
+
+
+def release_tickets_to_resolve(*, release: PatchRelease):
+    """The open tickets a deployed release fixes: those its hotfixes name, and those linked to the known
+    issues its hotfixes fix."""
+    issues = release.hotfixes.exclude(known_issue=None).values("known_issue_id")
+    return (
+        Ticket.objects.filter(Q(hotfixes__release=release) | Q(known_issue_id__in=issues))
+        .filter(programme_id=release.programme_id, status__in=OPEN_STATUSES)
+        .distinct()
+        .order_by("number")
+    )
+
+
+def release_resolve_tickets(*, release: PatchRelease, by, at: datetime | None = None) -> dict:
+    """The desk's one action after a deployment: resolve every open ticket the release fixes, each through
+    the same service as a single resolve (its reporter is told), with the release note of its fix.
+
+    Returns {"resolved": [references], "refused": {reference: why}}; a refusal leaves that ticket as it was.
+    """
+    access = get_programme_for(by, release.programme.slug)
+    if not access.can_work_queue:
+        raise PermissionDenied("Only the desk, engineers, BAU support and leads resolve tickets.")
+    if release.status != ReleaseStatus.DEPLOYED:
+        raise StageConflict(f"{release.name} is not deployed yet: its tickets are not fixed in production.")
+    at = at or timezone.now()
+    day = f"{timezone.localtime(release.deployed_at, _tz(release.programme)):%a %d %b %Y}"
+    summaries = {hotfix.pk: hotfix.plain_summary.rstrip(".") for hotfix in release.hotfixes.all()}
+    by_issue = {
+        hotfix.known_issue_id: hotfix.pk for hotfix in release.hotfixes.all() if hotfix.known_issue_id
+    }
+    resolved, refused = [], {}
+    for ticket in release_tickets_to_resolve(release=release).select_related("programme", "reporter"):
+        fixes = list(ticket.hotfixes.filter(release=release).values_list("pk", flat=True))
+        fix = fixes[0] if fixes else by_issue.get(ticket.known_issue_id)
+        note = f"Fixed in {release.name}, in production since {day}: {summaries.get(fix, 'see the release notes')}."
+        try:
+            with transaction.atomic():
+                ticket_resolve(access=access, ticket=ticket, resolution=note, pass_back=False, at=at)
+        except (TicketStateError, ValidationError, PermissionDenied) as error:
+            refused[ticket.reference] = getattr(error, "message", None) or "; ".join(
+                getattr(error, "messages", [str(error)])
+            )
+            continue
+        resolved.append(ticket.reference)
+    audit(
+        "release.resolve_tickets",
+        actor=by,
+        programme=release.programme,
+        release=release.pk,
+        resolved=len(resolved),
+    )
+    return {"resolved": resolved, "refused": refused}

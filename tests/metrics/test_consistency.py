@@ -380,8 +380,8 @@ def test_a_programme_built_through_the_api_reads_the_same_on_the_scorecard_and_t
             desk.api(), "tickets/", {"title": f"Quote fails {n}", "severity": 3, "severity_reason": "x"}
         )
         post(bau.api() if n < 2 else desk.api(), f"tickets/{ticket['reference']}/take/")
-    post(champion.api(), "tickets/", {"title": "Where is Clone?", "category": "how_to", "severity": 4,
-                                       "severity_reason": "a question", "resolved_at_tier1": True,
+    post(champion.api(), "tickets/", {"title": "Where is Clone?", "category": "how_to", "impact_scope": "individual",
+                                       "workaround": "simple", "blocks_vital_process": False, "resolved_at_tier1": True,
                                        "resolution": "Showed the button."})  # fmt: skip
     post(desk.api(), "tickets/", {"title": "Nobody has it yet", "severity": 3, "severity_reason": "x"})
     points = []

@@ -247,6 +247,7 @@ MATRIX: dict[str, Entry] = {
         "release", POST=members(BUILDERS), data={"POST": lambda side: {"hotfix": side.objects["hotfix"].pk}}
     ),
     "releases:release_deploy": page("release", POST=members(LEAD)),
+    "releases:release_resolve_tickets": page("release", POST=members(QUEUE)),
     "releases:production_changes": page(GET=members(SEE_ALL), POST=members(BUILDERS)),
     "releases:production_change_decide": page("production_change", POST=members(LEAD)),
     "releases:status": page(GET=members(SEE_ALL)),
@@ -404,6 +405,7 @@ MATRIX: dict[str, Entry] = {
     "api:patch-release-list": api(GET=members()),
     "api:patch-release-detail": api("release", GET=members()),
     "api:patch-release-deploy": api("release", POST=members(LEAD)),
+    "api:patch-release-resolve-tickets": api("release", POST=members(QUEUE)),
     "api:production-change-list": api(
         GET=members(SEE_ALL),
         POST=members(BUILDERS, champion=DENIED),

@@ -192,8 +192,8 @@ def test_logging_tickets_while_redis_is_down_loses_nothing(services_ready, tmp_p
             champion = champions[n % 5].user.username
             status, text, seconds = http(
                 "POST", f"{base}/tickets/", token=tokens[champion],
-                body={"title": f"Cannot save quote {n}", "description": "Save fails.", "severity": 3,
-                      "severity_reason": "One team"},
+                body={"title": f"Cannot save quote {n}", "description": "Save fails.", "impact_scope": "subset",
+                      "workaround": "simple", "blocks_vital_process": False},
             )  # fmt: skip
             assert status == 201, (status, text)
             reference = json.loads(text)["reference"]

@@ -144,8 +144,7 @@ def _objects(side: Side, text, today: date) -> None:
         business_unit=text("unit")[:100],
         geography=text("geography")[:100],
         process=text("process")[:100],
-        severity=2,
-        severity_reason=text("reason"),
+        answers=tickets.TriageAnswers("department", "painful", False),  # Sev2: reporters answer, never choose
     )
     tickets.ticket_take(access=desk, ticket=ticket)
     comment = tickets.ticket_comment(access=desk, ticket=ticket, body=text("body"))

@@ -47,8 +47,9 @@ KINDS = {
         {
             "title": "Where is the clone button?",
             "category": "how_to",
-            "severity": 4,
-            "severity_reason": "a question",
+            "impact_scope": "individual",
+            "workaround": "simple",
+            "blocks_vital_process": False,
             "resolved_at_tier1": True,
             "resolution": "Showed the Clone button.",
         },
@@ -131,7 +132,9 @@ def test_an_import_already_breached_raises_its_alerts_once(lead):
         # timeline; COMMIT
         ({"title": "Slow", "severity": 3, "severity_reason": "desk call"}, 8),
         # … and the triage matrix
-        ({"title": "Stuck", **ANSWERS}, 9),
+        ({"title": "Stuck", **ANSWERS, "workaround": "simple", "blocks_vital_process": False}, 9),
+        # … and, for a Sev1, who is on call and who leads (nobody here: no notification to insert)
+        ({"title": "Stuck", **ANSWERS}, 11),
     ],
 )
 def test_logging_has_a_fixed_budget(desk, django_assert_num_queries, body, budget):

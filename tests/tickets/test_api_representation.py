@@ -65,8 +65,7 @@ def mix(settings, tmp_path, programme, desk, champion, engineer, lead):
             access=access_of(champion),
             title="Where is the clone button?",
             category="how_to",
-            severity=4,
-            severity_reason="a question",
+            answers=services.TriageAnswers("individual", "simple", False),
             resolved_at_tier1=True,
             resolution="Showed the Clone button.",
         )

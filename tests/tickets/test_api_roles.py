@@ -85,7 +85,12 @@ def test_who_logs_tickets(request, programme, role):
     persona = request.getfixturevalue(role)
     response = persona.api().post(
         URL + "tickets/",
-        {"title": "Report totals differ", "severity": 3, "severity_reason": "one report"},
+        {
+            "title": "Report totals differ",
+            "impact_scope": "subset",
+            "workaround": "simple",
+            "blocks_vital_process": False,
+        },
         format="json",
     )
     assert response.status_code == expected(role, role in REPORTERS, 201)

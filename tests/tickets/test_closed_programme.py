@@ -62,7 +62,9 @@ def test_a_request_that_read_the_programme_before_it_closed_stores_nothing(progr
     core.programme_close(programme=Programme.objects.get(pk=programme.pk))
     assert not access.is_closed  # stale: the race the ticket counter's UPDATE … WHERE closes
     with pytest.raises(ProgrammeClosed):
-        services.ticket_create(access=access, title="Slipped in", severity=3, severity_reason="test")
+        services.ticket_create(
+            access=access, title="Slipped in", answers=services.TriageAnswers("subset", "simple", False)
+        )
     assert not Ticket.objects.filter(title="Slipped in").exists()
     programme.refresh_from_db()
     assert programme.last_ticket_number == 0

@@ -125,7 +125,7 @@ def test_escalation_errors_without_javascript_are_form_errors_on_the_full_page(c
     assert 'class="field invalid"' in html and "Document how to reproduce the problem" in html
 
 
-def test_tier3_resolution_passes_back_to_the_desk_and_tells_the_reporter(
+def test_tier3_resolution_passes_back_to_the_desk_which_tells_the_reporter(
     client, desk, engineer, champion, ticket
 ):
     services.ticket_escalate(access=access_of(desk), ticket=ticket, to_tier=3, replication_steps=STEPS)
@@ -136,7 +136,21 @@ def test_tier3_resolution_passes_back_to_the_desk_and_tells_the_reporter(
     )
     assert response.status_code == 302
     ticket.refresh_from_db()
-    assert ticket.status == "resolved" and ticket.tier == 2 and ticket.resolved_at_tier == 3
+    assert (ticket.status, ticket.tier, ticket.resolved_at) == ("in_progress", 2, None)
+    assert not Notification.objects.filter(recipient=champion.user, kind="ticket_resolved").exists()
+    client.force_login(champion.user)
+    page = client.get(url(ticket)).content.decode()
+    assert "Tax lookup uses the shipping country now." not in page, (
+        "the reporter hears once the desk confirms"
+    )
+    client.force_login(desk.user)
+    page = client.get(url(ticket)).content.decode()
+    assert "Resolution proposed by Tier 3" in page and "Tax lookup uses the shipping country now." in page
+    form = client.get(url(ticket, "actions/resolve")).content.decode()
+    assert "Tax lookup uses the shipping country now.</textarea>" in form
+    client.post(url(ticket, "resolve"), {"resolution": "Tax lookup uses the shipping country now."})
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.resolved_at_tier) == ("resolved", 3)
     assert Notification.objects.filter(recipient=champion.user, kind="ticket_resolved").exists()
     client.force_login(champion.user)
     page = client.get(url(ticket)).content.decode()

@@ -120,14 +120,21 @@ def test_the_assist_partial_suggests_severity_with_its_reasoning(client, champio
     assert "respond within 15 minutes" in html
 
 
-def test_enhancements_are_always_sev4_and_the_form_says_so(client, champion):
+def test_enhancements_are_sev4_unless_a_vital_process_is_blocked_and_the_form_says_so(client, champion):
     client.force_login(champion.user)
+    answers = {**ANSWERS, "blocks_vital_process": "no"}
+    html = client.get(
+        "/p/acme/tickets/new/assist/",
+        {"title": "Could we have a PO field", "category": "enhancement", **answers},
+        **htmx(),
+    ).content.decode()
+    assert "Sev4" in html and "Enhancement request tickets are Sev4" in html
     html = client.get(
         "/p/acme/tickets/new/assist/",
         {"title": "Could we have a PO field", "category": "enhancement", **ANSWERS},
         **htmx(),
     ).content.decode()
-    assert "Sev4" in html and "always Sev4" in html
+    assert "Sev1" in html and "the triage matrix gives Sev1" in html
 
 
 def test_the_assist_partial_shows_matching_known_issues_and_resolved_tickets(client, champion, desk):

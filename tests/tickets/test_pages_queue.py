@@ -117,7 +117,7 @@ def test_rows_show_severity_kind_tier_status_assignee_and_sla(client, desk, cham
     html = client.get("/p/acme/tickets/?view=all").content.decode()
     row = html[html.index(f'id="row-{ticket.reference}"') :]
     row = row[: row.index("</tr>")]
-    assert "Sev3" in row and "Training gap" in row and "T2" in row and "New" in row
+    assert "Sev4" in row and "Training gap" in row and "T2" in row and "New" in row
     assert desk.user.get_full_name() in row and "due " in row
     assert "SLA breached" in html[html.index(f'id="row-{breached.reference}"') :]
 

@@ -51,22 +51,47 @@ def test_it_escalates_to_tier3_with_replication_steps_as_an_internal_note(desk_a
     assert (event.from_value, event.to_value, event.internal, event.actor) == ("2", "3", True, desk.user)
 
 
-def test_a_tier3_resolution_returns_to_the_desk_with_resolved_at_tier_3(
-    desk_access, engineer_access, champion
+def test_a_tier3_resolution_comes_back_to_the_escalating_analyst_before_the_reporter_hears(
+    desk_access, engineer_access, champion, desk, engineer
 ):
     ticket = log(access_of(champion))
+    services.ticket_take(access=desk_access, ticket=ticket)
     services.ticket_escalate(access=desk_access, ticket=ticket, to_tier=Tier.TIER3, replication_steps=STEPS)
+    services.ticket_take(access=engineer_access, ticket=ticket)
     services.ticket_resolve(
         access=engineer_access, ticket=ticket, resolution="Hotfix deployed to the trigger."
     )
     ticket.refresh_from_db()
-    assert ticket.status == Status.RESOLVED
-    assert ticket.tier == Tier.TIER2
-    assert ticket.resolved_at_tier == Tier.TIER3
-    assert ticket.resolution == "Hotfix deployed to the trigger."
-    back_down = ticket.events.filter(kind=EventKind.TIER).last()
-    assert (back_down.from_value, back_down.to_value) == ("3", "2")
+    # Back in the desk's open queue, with the analyst who escalated it, the resolution only proposed.
+    assert (ticket.status, ticket.tier, ticket.assignee) == (Status.IN_PROGRESS, Tier.TIER2, desk.user)
+    assert ticket.proposed_resolution == "Hotfix deployed to the trigger." and ticket.resolved_at is None
+    assert Ticket.objects.open().filter(pk=ticket.pk, tier=Tier.TIER2).exists()
+    assert (
+        Notification.objects.filter(recipient=desk.user, kind="resolution_proposed").count() == 2
+    )  # app + email
+    assert not Notification.objects.filter(recipient=champion.user).exists()
+    assert ticket.events.get(kind=EventKind.PROPOSED).internal
+
+    # The desk confirms with the reporter and resolves it: now the reporter is told, and it counts at Tier 3.
+    services.ticket_resolve(access=desk_access, ticket=ticket, resolution="")
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.tier, ticket.resolved_at_tier) == (Status.RESOLVED, Tier.TIER2, Tier.TIER3)
+    assert ticket.resolution == "Hotfix deployed to the trigger." and ticket.resolved_by == desk.user
     assert Notification.objects.filter(recipient=champion.user, kind="ticket_resolved").exists()
+
+
+def test_a_tier3_resolution_is_unassigned_when_the_analyst_left_the_desk(
+    desk_access, engineer_access, desk, champion
+):
+    from hypercare.models import Membership
+
+    ticket = log(access_of(champion))
+    services.ticket_escalate(access=desk_access, ticket=ticket, to_tier=Tier.TIER3, replication_steps=STEPS)
+    Membership.objects.filter(pk=desk.membership.pk).update(roles=["viewer"])
+    services.ticket_resolve(access=engineer_access, ticket=ticket, resolution="Sharing rule fixed.")
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.tier, ticket.assignee) == (Status.IN_PROGRESS, Tier.TIER2, None)
+    assert not Notification.objects.filter(kind="resolution_proposed").exists()
 
 
 def test_a_desk_resolution_records_tier_2(desk_access):
@@ -92,8 +117,7 @@ def test_a_champions_own_fix_is_resolved_at_tier_1_and_a_reopen_goes_to_the_desk
         access=access,
         title="How do I clone a quote?",
         category="how_to",
-        severity=4,
-        severity_reason="a question",
+        answers=services.TriageAnswers("individual", "simple", False),
         resolved_at_tier1=True,
         resolution="Showed the Clone button on the quote layout.",
     )

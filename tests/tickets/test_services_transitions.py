@@ -23,7 +23,25 @@ def access_of(persona):
     return get_programme_for(persona.user, persona.programme.slug)
 
 
+# Triage answers the default matrix (sla.matrix) gives each severity for.
+ANSWERS_FOR = {
+    1: ("department", "none", True),
+    2: ("department", "painful", False),
+    3: ("subset", "simple", False),
+    4: ("individual", "simple", False),
+}
+
+
 def log(access, *, severity: int = 3, business_unit: str = "Sales", **kwargs) -> Ticket:
+    if not access.can_work_queue:
+        # Reporters never choose a severity: answers that the default matrix gives `severity` for.
+        kwargs.setdefault("answers", services.TriageAnswers(*ANSWERS_FOR[severity]))
+        return services.ticket_create(
+            access=access,
+            title=kwargs.pop("title", "Quotes cannot be saved"),
+            business_unit=business_unit,
+            **kwargs,
+        )
     return services.ticket_create(
         access=access,
         title=kwargs.pop("title", "Quotes cannot be saved"),

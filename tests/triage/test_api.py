@@ -150,7 +150,7 @@ def matrix_url(programme):
 
 def test_a_lead_edits_the_matrix_and_new_triage_follows_it(lead, desk):
     body = lead.api().get(matrix_url(lead.programme)).json()
-    assert len(body["cells"]) == 24 and body["always_sev4_categories"] == ["enhancement"]
+    assert len(body["cells"]) == 24 and body["always_sev4_categories"] == ["enhancement", "how_to"]
     cell = {"impact_scope": "subset", "workaround": "none", "blocks_vital_process": True, "severity": 1}
     response = lead.api().put(matrix_url(lead.programme), {"cells": [cell]}, format="json")
     assert response.status_code == 200 and response.json()["changed"] == 1
@@ -177,7 +177,7 @@ def test_only_leads_edit_the_matrix(desk, champion, outsider, lead):
 def test_the_override_report_counts_overrides_by_person_and_direction(lead, desk, champion):
     desk_access = access_of(desk)
     now = timezone.now()
-    # The matrix says Sev3; the desk raises it to Sev1 with a reason.
+    # The matrix says Sev2; the desk raises it to Sev1 with a reason.
     tickets.ticket_create(
         access=desk_access,
         title="CEO cannot log in",
@@ -187,7 +187,7 @@ def test_the_override_report_counts_overrides_by_person_and_direction(lead, desk
         at=now,
     )
     followed = tickets.ticket_create(
-        access=desk_access, title="Report slow", answers=TriageAnswers("subset", "simple", True), at=now
+        access=desk_access, title="Report slow", answers=TriageAnswers("subset", "simple", False), at=now
     )
     assert followed.severity == 3
     tickets.ticket_change_severity(
@@ -199,7 +199,7 @@ def test_the_override_report_counts_overrides_by_person_and_direction(lead, desk
     people = {row["username"]: row for row in body["by_person"]}
     assert people["desk"] == {**people["desk"], "decisions": 2, "overridden": 1}
     assert body["recent"][-1]["reason"] == "Board meeting in an hour"
-    assert body["recent"][-1]["computed_severity"] == 3 and body["recent"][-1]["severity"] == 1
+    assert body["recent"][-1]["computed_severity"] == 2 and body["recent"][-1]["severity"] == 1
 
     assert (
         champion.api().get(f"/api/v1/programmes/{lead.programme.slug}/severity-overrides/").status_code == 403

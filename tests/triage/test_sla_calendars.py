@@ -212,8 +212,8 @@ def test_a_ticket_a_champion_closed_at_tier_1_starts_its_clocks_when_it_reaches_
     ticket = tickets.ticket_create(
         access=access_of(Persona(champion)),
         title="Cannot find the quote button",
-        severity=4,
-        severity_reason="how-to",
+        category="how_to",
+        answers=tickets.TriageAnswers("individual", "simple", False),
         resolved_at_tier1=True,
         resolution="Showed the new layout",
         at=ldn(2026, 3, 9, 10, 0),

@@ -101,9 +101,9 @@ def suggest(access: ProgrammeAccess, data, similar: list[Ticket]) -> Suggestion:
             blocks_vital_process=vital,
             category=category,
         )
-        if category in ALWAYS_SEV4_CATEGORIES:
+        if category in ALWAYS_SEV4_CATEGORIES and not vital:
             suggestion.severity_reason = (
-                f"{Category(category).label} tickets are always Sev4: they go to the backlog triage."
+                f"{Category(category).label} tickets are Sev4: they go to the backlog triage."
             )
         else:
             suggestion.severity_reason = f"{_severity_words(scope, workaround, vital)}: the triage matrix gives Sev{suggestion.severity}."

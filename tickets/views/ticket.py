@@ -66,6 +66,8 @@ def _event_summary(event: TicketEvent) -> str:
     if kind == EventKind.RESOLVED:
         tier = event.data.get("tier") if isinstance(event.data, dict) else None
         return f"resolved it at Tier {tier}" if tier else "resolved it"
+    if kind == EventKind.PROPOSED:
+        return "found the resolution at Tier 3 and passed it back to the desk"
     if kind == EventKind.REOPENED:
         return "reopened it"
     if kind == EventKind.LINKED:

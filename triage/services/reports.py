@@ -250,9 +250,11 @@ def triage_board(access: ProgrammeAccess, *, at: datetime | None = None) -> Boar
 
 
 def _decisions(programme, start, end):
-    """Triage decisions: every ticket logged with the matrix's answers, and every severity change."""
+    """Triage decisions: every ticket logged with the matrix's answers or an overriding severity, and
+    every severity change."""
     events = TicketEvent.objects.filter(ticket__programme=programme).filter(
         (Q(kind=EventKind.CREATED) & Q(data__has_key="computed_severity") & ~Q(data__computed_severity=None))
+        | (Q(kind=EventKind.CREATED) & Q(data__overridden=True))
         | Q(kind=EventKind.SEVERITY)
     )
     if start is not None:
@@ -303,7 +305,7 @@ def severity_override_report(
             "title": event.ticket.title,
             "at": event.at,
             "username": event.actor.username if event.actor else "(system)",
-            "computed_severity": event.computed_value,
+            "computed_severity": event.computed_value or None,  # none without triage answers
             "severity": event.chosen_value,
             "reason": event.note or (event.data or {}).get("reason", ""),
         }

@@ -22,6 +22,9 @@ NOTIFICATION_KINDS: dict[str, str] = {
     "sla_resolution_breach": "A ticket's resolution target was breached",
     "ticket_resolved": "A ticket you reported was resolved",
     "known_issue_fixed": "The known issue behind your ticket was fixed",
+    "resolution_proposed": "Tier 3 passed back the resolution of a ticket you escalated",
+    "sev1_ticket": "A new Sev1 ticket (you are a lead or on call)",
+    "sev2_ticket": "A new Sev2 ticket in the queue you lead",
 }
 MAX_SHIFT = timedelta(days=31)
 
