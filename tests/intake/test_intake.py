@@ -218,11 +218,6 @@ def test_the_beat_task_reads_every_enabled_mailbox_and_a_failing_login_is_shown_
     assert Ticket.objects.count() == 1 and imap_server.unseen() == 1  # waits for the right password
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The comment service resumes a clock waiting on the reporter only with issue 14's change "
-    "(branch flow, item 5); once merged this passes: remove this marker.",
-)
 def test_the_reporters_reply_resumes_a_clock_waiting_on_them(imap_server, poll, champion, desk):
     imap_server.append(mail(sender=champion.user.email, subject="Cannot export the forecast"))
     poll()
