@@ -208,6 +208,16 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}
     ),
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
+    # Figures a worker reports to the web while it runs (an import's progress): the shared cache
+    # when there is one, else files under VAR_DIR, which the web and the worker of one machine share.
+    "progress": (
+        {"BACKEND": "hypercare.cache.TolerantRedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "hc"}
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "progress"),
+        }
+    ),
 }
 if CACHE_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

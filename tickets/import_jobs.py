@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from hypercare.access import ProgrammeAccess, get_programme_for
@@ -27,6 +29,13 @@ from tickets.models import ImportState, SavedImportMapping, TicketImport
 
 logger = logging.getLogger(__name__)
 PROGRESS_SECONDS = 6 * 3600
+# Without a lock that dies with its worker (SQLite), a job left running this long is taken as dead.
+STALE_AFTER = timedelta(hours=6)
+
+
+def _progress_cache():
+    """The web reads what the worker writes: a cache both processes share (settings.CACHES["progress"])."""
+    return caches["progress"]
 
 
 def _progress_key(import_id: int) -> str:
@@ -36,7 +45,7 @@ def _progress_key(import_id: int) -> str:
 def import_progress(ticket_import: TicketImport) -> int:
     """0-100: the stored figure once finished, the worker's latest figure (in the cache) while it runs."""
     if ticket_import.state == ImportState.RUNNING:
-        return min(99, int(cache.get(_progress_key(ticket_import.pk), ticket_import.progress)))
+        return min(99, int(_progress_cache().get(_progress_key(ticket_import.pk), ticket_import.progress)))
     return ticket_import.progress
 
 
@@ -107,13 +116,50 @@ def _reason(error) -> str:
     return f"{target.label}: {error.message}" if target else error.message
 
 
+def _worker_lock(import_id: int) -> bool:
+    """On PostgreSQL, a session lock on the job that its worker holds while it runs: it is released
+    when the worker's connection ends, so a job still RUNNING whose lock is free lost its worker
+    (killed mid-import: its one transaction rolled back, nothing stored) and can be run again."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [IMPORT_LOCK_SPACE, import_id])
+        return cursor.fetchone()[0]
+
+
+def _worker_unlock(import_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_LOCK_SPACE, import_id])
+
+
+IMPORT_LOCK_SPACE = 17  # the first key of the advisory locks held by import workers
+
+
 def import_execute(*, import_id: int) -> TicketImport | None:
-    """Run a queued import once (a second worker finds it taken and does nothing)."""
-    won = TicketImport.objects.filter(pk=import_id, state=ImportState.QUEUED).update(
-        state=ImportState.RUNNING
+    """Run a queued import once: a second delivery finds it taken and does nothing, unless the worker
+    that took it is gone (its lock released on PostgreSQL; started more than STALE_AFTER ago
+    elsewhere), in which case this one runs it from the start."""
+    locked = _worker_lock(import_id)
+    if connection.vendor == "postgresql" and not locked:
+        return None  # its worker is alive and running it
+    try:
+        return _execute(import_id)
+    finally:
+        if locked:
+            _worker_unlock(import_id)
+
+
+def _execute(import_id: int) -> TicketImport | None:
+    now = timezone.now()
+    orphaned = Q(state=ImportState.RUNNING)
+    if connection.vendor != "postgresql":
+        orphaned &= Q(started_at__lt=now - STALE_AFTER)
+    won = TicketImport.objects.filter(Q(state=ImportState.QUEUED) | orphaned, pk=import_id).update(
+        state=ImportState.RUNNING, started_at=now
     )
     if won != 1:
         return None
+    cache = _progress_cache()
     ticket_import = TicketImport.objects.select_related("programme", "created_by").get(pk=import_id)
     key = _progress_key(import_id)
     cache.set(key, 0, PROGRESS_SECONDS)
@@ -153,7 +199,7 @@ def import_execute(*, import_id: int) -> TicketImport | None:
     finally:
         if ticket_import.owns_file and default_storage.exists(ticket_import.file):
             default_storage.delete(ticket_import.file)
-        cache.delete(key)
+        _progress_cache().delete(key)
     TicketImport.objects.filter(pk=import_id).update(progress=100, finished_at=timezone.now(), **fields)
     ticket_import.refresh_from_db()
     return ticket_import

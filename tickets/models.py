@@ -460,6 +460,7 @@ class TicketImport(models.Model):
     programme = models.ForeignKey(Programme, models.PROTECT, related_name="ticket_imports")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last took the job.")
     finished_at = models.DateTimeField(null=True, blank=True)
     file = models.CharField(max_length=300, help_text="The uploaded file, in the default storage.")
     owns_file = models.BooleanField(default=True, help_text="Delete the file when the job ends.")
