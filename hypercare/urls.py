@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include((core_urls, "hypercare"))),
     *[path("p/<slug:slug>/", include(f"{app}.urls")) for app in APPS],
     path("healthz", health.healthz, name="healthz"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),

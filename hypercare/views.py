@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -61,6 +62,17 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page; without a `next`, a member of exactly one programme lands in it rather
+    than on a chooser with one card."""
+
+    def get_default_redirect_url(self) -> str:
+        programmes = list(Programme.objects.visible_to(self.request.user)[:2])
+        if len(programmes) == 1:
+            return programmes[0].get_absolute_url()
+        return super().get_default_redirect_url()
 
 
 @require_GET
