@@ -78,14 +78,28 @@ def _severity_words(scope: str, workaround: str, blocks: bool) -> str:
     return f"{who.capitalize()}, {how} and {vital}"
 
 
-def suggest(access: ProgrammeAccess, data, similar: list[Ticket]) -> Suggestion:
-    """What the triage matrix and the words say about a report, in plain words."""
-    text = f"{data.get('title', '')} {data.get('details', '')} {data.get('process', '')}"
+def report_text(data) -> str:
+    """The words of a report that the suggestions read: the same for the live suggestion and for
+    the ticket it files."""
+    return f"{data.get('title') or ''} {data.get('details') or ''} {data.get('process') or ''}"
+
+
+def similar_for(access: ProgrammeAccess, text: str) -> list[Ticket]:
+    return search.similar_resolved_tickets(access, text) if search.words(text) else []
+
+
+def category_for(data, similar: list[Ticket]) -> tuple[str, str]:
+    """The category the reporter chose, else the one the classifier reads in the report: the form
+    shows it and, left on "Not sure", the ticket is filed with exactly it."""
     chosen = data.get("category") or ""
     if chosen in Category.values:
-        category, category_reason = chosen, "You chose it."
-    else:
-        category, category_reason = suggest_category(text, similar)
+        return chosen, "You chose it."
+    return suggest_category(report_text(data), similar)
+
+
+def suggest(access: ProgrammeAccess, data, similar: list[Ticket]) -> Suggestion:
+    """What the triage matrix and the words say about a report, in plain words."""
+    category, category_reason = category_for(data, similar)
     suggestion = Suggestion(category=category, category_reason=category_reason)
     scope, workaround, blocks = (
         data.get("impact_scope"),
@@ -115,8 +129,8 @@ def suggest(access: ProgrammeAccess, data, similar: list[Ticket]) -> Suggestion:
 
 
 def _assist_context(access: ProgrammeAccess, data) -> dict:
-    text = f"{data.get('title', '')} {data.get('details', '')} {data.get('process', '')}"
-    similar = search.similar_resolved_tickets(access, text) if search.words(text) else []
+    text = report_text(data)
+    similar = similar_for(access, text)
     known = search.matching_known_issues(access.programme, text) if search.words(text) else []
     chosen_known = str(data.get("known_issue") or "")
     if chosen_known.isdigit() and all(str(issue.pk) != chosen_known for issue in known):
@@ -185,8 +199,9 @@ def ticket_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _log_issue(request: HttpRequest, access: ProgrammeAccess, form) -> Ticket | None:
     data = form.cleaned_data
-    similar = search.similar_resolved_tickets(access, data["title"]) if not data["category"] else []
-    category = data["category"] or suggest_category(f"{data['title']} {data['details']}", similar)[0]
+    # The category shown on the form: the same words, the same similar tickets, the same classifier.
+    similar = similar_for(access, report_text(data)) if not data["category"] else []
+    category, _ = category_for(data, similar)
     answers = TriageAnswers(
         impact_scope=data["impact_scope"],
         workaround=data["workaround"],
