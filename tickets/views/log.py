@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.roles import Role
@@ -232,15 +232,22 @@ def _log_issue(request: HttpRequest, access: ProgrammeAccess, form) -> Ticket | 
     return ticket
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
 def ticket_assist(request: HttpRequest, slug: str) -> HttpResponse:
-    """The live part of the guided form: suggested category and severity, matching known issues and tickets."""
+    """The live part of the guided form: suggested category and severity, matching known issues and tickets.
+
+    The form asks by POST: details as long as the form accepts (a pasted stack trace) do not fit
+    in a query string. It reads, never writes; GET still answers for short text."""
     access = get_programme_for(request.user, slug)
     if not access.can_report:
         raise PermissionDenied("Your role in this programme cannot log tickets.")
     if not request.htmx:
         # Without JavaScript the form itself shows all of this (its "Check" button).
         return redirect("tickets:new", slug=slug)
-    context = {"access": access, "programme": access.programme, **_assist_context(access, request.GET)}
+    context = {
+        "access": access,
+        "programme": access.programme,
+        **_assist_context(access, request.POST if request.method == "POST" else request.GET),
+    }
     return render_page(request, "tickets/new.html#assist", context)
