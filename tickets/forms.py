@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from hypercare.forms import DateInput
 from hypercare.vocabulary import Category, ImpactScope, Severity, Status, Tier, Workaround
 from tickets.filters import SORTS
 from tickets.models import DETAILS_MAX_LENGTH, TITLE_MAX_LENGTH, TRANSITIONS, KnownIssue, KnownIssueStatus
@@ -298,7 +299,7 @@ class KnownIssueForm(forms.ModelForm):
         widgets = {
             "symptoms": forms.Textarea(attrs={"rows": 3}),
             "workaround": forms.Textarea(attrs={"rows": 3}),
-            "fix_expected_on": forms.DateInput(attrs={"type": "date"}),
+            "fix_expected_on": DateInput(),
         }
         labels = {"fix_expected_on": "Fix expected on"}
 
