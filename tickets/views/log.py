@@ -27,14 +27,16 @@ from tickets.services import TriageAnswers
 from tickets.views.common import render_page
 
 
-def _duration(minutes: int | None, clock: str) -> str:
+def _duration(minutes: int | None, clock: str, business_day_minutes: int) -> str:
+    """A target in words; whole business days of the programme's own calendar read as days."""
     if minutes is None:
         return "no fixed target"
     working = clock == Clock.BUSINESS
+    day = business_day_minutes
     if minutes < 60:
         text = f"{minutes} minutes"
-    elif minutes % (60 * 8) == 0 and working and minutes >= 60 * 8:
-        days = minutes // (60 * 8)
+    elif working and day and minutes >= day and minutes % day == 0:
+        days = minutes // day
         return f"{days} business day{'s' if days != 1 else ''}"
     elif minutes % 60 == 0:
         hours = minutes // 60
@@ -123,8 +125,9 @@ def suggest(access: ProgrammeAccess, data, similar: list[Ticket]) -> Suggestion:
             suggestion.severity_reason = f"{_severity_words(scope, workaround, vital)}: the triage matrix gives Sev{suggestion.severity}."
         target = target_for(policy_for(access.programme, timezone.now()), suggestion.severity)
         if target is not None:
-            suggestion.response = _duration(target.response_minutes, target.clock)
-            suggestion.resolution = _duration(target.resolution_minutes, target.clock)
+            day = int(access.programme.calendar.working_calendar.business_day.total_seconds() // 60)
+            suggestion.response = _duration(target.response_minutes, target.clock, day)
+            suggestion.resolution = _duration(target.resolution_minutes, target.clock, day)
     return suggestion
 
 
