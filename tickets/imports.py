@@ -25,7 +25,7 @@ from hypercare.models import Membership
 from hypercare.vocabulary import OPEN_STATUSES, Category, Severity, Status
 from tickets import services
 from tickets.clocks import ticket_clocks_refresh
-from tickets.models import Ticket
+from tickets.models import DETAILS_MAX_LENGTH, TITLE_MAX_LENGTH, Ticket
 from tickets.services import TicketStateError
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -46,9 +46,13 @@ class Target:
 
 TARGETS = [
     Target(
-        "title", "Title", required=True, max_length=200, help="Jira: Summary; ServiceNow: short_description"
+        "title",
+        "Title",
+        required=True,
+        max_length=TITLE_MAX_LENGTH,
+        help="Jira: Summary; ServiceNow: short_description",
     ),
-    Target("description", "Description"),
+    Target("description", "Description", max_length=DETAILS_MAX_LENGTH),
     Target("reported_at", "Reported at", required=True, help="Jira: Created; ServiceNow: opened_at"),
     Target("category", "Category", help="Jira: Issue Type; ServiceNow: category"),
     Target("severity", "Severity", help="Jira: Priority; ServiceNow: priority"),
