@@ -58,3 +58,20 @@ def duration_words(value: timedelta | int | float | None) -> str:
 def duration(value) -> str:
     """{{ calendar.business_day|duration }} → "8 hours"."""
     return duration_words(value)
+
+
+def _vocabulary_labels() -> dict[str, str]:
+    from hypercare.roles import Role, Team
+    from hypercare.vocabulary import Category, Status
+
+    labels: dict[str, str] = {}
+    for choices in (Team, Status, Category, Role):
+        labels.update(dict(choices.choices))
+    return labels
+
+
+@register.filter
+def label(value) -> str:
+    """A stored vocabulary value as people read it: "operational_owner" → "Operational owner",
+    "defect" → "Defect". Anything else is shown as it is."""
+    return _vocabulary_labels().get(str(value), value) if value not in (None, "") else value

@@ -48,3 +48,19 @@ def test_the_log_form_counts_business_days_on_the_programme_calendar(client, cha
     assert "resolution target: 40 hours (working time)" in html, html[
         html.find("respond") : html.find("respond") + 200
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("operational_owner", "Operational owner (BAU)"),
+        ("sponsor", "Business sponsor"),
+        ("defect", "Defect"),
+        ("Sales", "Sales"),
+    ],
+)
+def test_stored_values_read_as_labels(value, shown):
+    from django.template import Context, Template
+
+    html = Template("{% load hypercare_ui %}({{ value|label }})").render(Context({"value": value}))
+    assert html == f"({shown})"
