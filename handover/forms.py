@@ -7,11 +7,10 @@ from django.contrib.auth import get_user_model
 
 from handover.criteria import USES_SHARE, USES_THRESHOLD, USES_WINDOW
 from handover.models import AttestationOutcome, CriterionKind, ItemKind, PhaseKind
+from hypercare.forms import DateField
 from hypercare.models import Membership
 from metrics.kpis import KPI_BY_GATE_CRITERION
 from metrics.selectors import DEFAULT_DAYS
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
 class CriterionAddForm(forms.Form):
@@ -146,7 +145,7 @@ class ItemForm(forms.Form):
     kind = forms.ChoiceField(choices=ItemKind.choices, initial=ItemKind.OTHER)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     owner = OwnerField(queryset=get_user_model().objects.none(), required=False)
-    due_date = forms.DateField(required=False, widget=DATE_INPUT)
+    due_date = DateField(required=False)
 
     def __init__(self, *args, programme, **kwargs):
         super().__init__(*args, **kwargs)
@@ -203,9 +202,7 @@ class KtPhasesForm(forms.Form):
         super().__init__(*args, **kwargs)
         starts = {p.phase: p.starts_on for p in phases}
         for value, label in PhaseKind.choices:
-            self.fields[value] = forms.DateField(
-                label=f"{label} from", initial=starts.get(value), widget=DATE_INPUT, required=True
-            )
+            self.fields[value] = DateField(label=f"{label} from", initial=starts.get(value), required=True)
 
 
 class SignOffForm(forms.Form):

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -27,6 +26,7 @@ from handover.selectors import (
 )
 from hypercare.models import Programme, ProgrammeStatus
 from hypercare.roles import Team
+from hypercare.site import absolute
 from hypercare.vocabulary import OPEN_STATUSES, Severity
 from metrics.scorecard import scorecard_evaluate
 from metrics.selectors import (
@@ -286,7 +286,7 @@ LATIN1_FOLD = str.maketrans(
 def _absolute(url: str) -> str:
     if not url:
         return "-"
-    return url if "://" in url else settings.SITE_URL.rstrip("/") + url
+    return absolute(url)
 
 
 def _clip(text: str, limit: int = 300) -> str:

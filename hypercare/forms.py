@@ -7,7 +7,44 @@ from hypercare.calendar import WEEKDAYS, CalendarError, validate_working_hours
 from hypercare.models import Programme, ProgrammeStatus
 from hypercare.roles import Role, Team
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+# What <input type="date"> and <input type="datetime-local"> read and write, whatever the locale:
+# a date rendered in the display format ("12/11/2026") shows as an empty input, and saving the
+# form unchanged would erase it. Every form's date and date-time inputs use these (a test scans
+# the forms modules for any that does not).
+HTML_DATE_FORMAT = "%Y-%m-%d"
+HTML_DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateInput(forms.DateInput):
+    """An <input type="date"> that renders its value in ISO form."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=HTML_DATE_FORMAT)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """An <input type="datetime-local"> that renders its value as 2026-12-03T09:30."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=HTML_DATETIME_FORMAT)
+
+
+class DateField(forms.DateField):
+    widget = DateInput
+
+
+class DateTimeField(forms.DateTimeField):
+    """A date and time typed in a datetime-local input (minutes; seconds accepted from scripts)."""
+
+    widget = DateTimeInput
+    input_formats = [HTML_DATETIME_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+DATE_INPUT = DateInput()
 
 
 class ProgrammeForm(forms.ModelForm):

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
@@ -175,14 +174,17 @@ def deliver_emails(*, limit: int = 200, now: datetime | None = None) -> int:
 def _mail_domain() -> str:
     from urllib.parse import urlsplit
 
-    return urlsplit(getattr(settings, "SITE_URL", "")).hostname or "hypercare.local"
+    from hypercare.site import site_url
+
+    return urlsplit(site_url()).hostname or "hypercare.local"
 
 
 def _email_body(notification: Notification) -> str:
     body = notification.body or notification.subject
     if notification.link:
-        base = getattr(settings, "SITE_URL", "").rstrip("/")
-        body = f"{body}\n\n{base}{notification.link}"
+        from hypercare.site import absolute
+
+        body = f"{body}\n\n{absolute(notification.link)}"
     return body
 
 

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 
 import holidays as holiday_data
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +29,7 @@ from hypercare.models import (
 )
 from hypercare.roles import SIGNATORIES, Role, Team, signatory_conflicts
 from hypercare.signals import calendar_changed, programme_created
+from hypercare.site import site_url
 
 User = get_user_model()
 
@@ -263,7 +263,7 @@ def _invite(user, programme: Programme) -> None:
     """Email a new member a link to set their password (the password-reset flow)."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    link = settings.SITE_URL + reverse("password_reset_confirm", args=[uid, token])
+    link = site_url() + reverse("password_reset_confirm", args=[uid, token])
     send_mail(
         subject=f"You have been added to the {programme.name} hypercare programme",
         message=(

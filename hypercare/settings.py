@@ -56,7 +56,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if (DEBUG or TESTING) else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# The public address links in e-mails, webhooks and the exit report point to, e.g.
+# https://hypercare.example.com. Unset: the address the app is served on (hypercare.site).
+SITE_URL = env("SITE_URL", "")
 BENCHMARK_CEILING = env_bool("HYPERCARE_BENCH_CEILING", False)
 
 INSTALLED_APPS = [
@@ -97,6 +99,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "hypercare.site.SiteAddressMiddleware",
     # Last, as django-axes asks: it turns a lockout into a 429 response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -59,7 +59,14 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 
 class LoginView(auth_views.LoginView):
     """The login page: the SSO button when single sign-on is configured, and the password form
-    (for staff only with HYPERCARE_PASSWORD_LOGIN=staff-only)."""
+    (for staff only with HYPERCARE_PASSWORD_LOGIN=staff-only). Without a `next`, a member of
+    exactly one programme lands in it rather than on a chooser with one card."""
+
+    def get_default_redirect_url(self) -> str:
+        programmes = list(Programme.objects.visible_to(self.request.user)[:2])
+        if len(programmes) == 1:
+            return programmes[0].get_absolute_url()
+        return super().get_default_redirect_url()
 
     def get_context_data(self, **kwargs):
         return {

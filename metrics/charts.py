@@ -273,12 +273,18 @@ def _csv_number(value: float | None) -> str:
     return f"{round(value, 4):g}" if abs(value) < 1e15 else str(value)
 
 
+def _with_unit(name: str, unit: str) -> str:
+    """A column header with the chart's unit, unless the line names its own: "How-to share (%)",
+    not "How-to share (%) (tickets)"."""
+    return name if not unit or name.rstrip().endswith(("(%)", f"({unit})")) else f"{name} ({unit})"
+
+
 def chart_csv(chart: Chart) -> str:
     """The chart's data: one row per date, one column per line, then the reference values."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    header = ["date"] + [f"{line.name} ({chart.unit})" for line in chart.lines]
-    header += [f"{ref.label} ({chart.unit})" for ref in chart.references]
+    header = ["date"] + [_with_unit(line.name, chart.unit) for line in chart.lines]
+    header += [_with_unit(ref.label, chart.unit) for ref in chart.references]
     writer.writerow([_csv_text(cell) for cell in header])
     for index, day in enumerate(chart.dates):
         row = [day.isoformat()] + [_csv_number(line.values[index]) for line in chart.lines]

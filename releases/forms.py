@@ -4,6 +4,7 @@ import re
 
 from django import forms
 
+from hypercare.forms import DateField
 from releases.models import (
     Cadence,
     ChangeKind,
@@ -77,7 +78,7 @@ class ReleaseSettingsForm(forms.Form):
 
 
 class ReleaseCreateForm(forms.Form):
-    planned_for = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    planned_for = DateField()
 
 
 class ProductionChangeForm(forms.Form):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from hypercare.forms import DateInput
 from hypercare.vocabulary import Category, ImpactScope, Severity, Status, Tier, Workaround
 from tickets.filters import SORTS
-from tickets.models import TRANSITIONS, KnownIssue, KnownIssueStatus
+from tickets.models import DETAILS_MAX_LENGTH, TITLE_MAX_LENGTH, TRANSITIONS, KnownIssue, KnownIssueStatus
 
 # The guided form's plain-words answers, in the order a person thinks of them.
 IMPACT_CHOICES = [
@@ -23,6 +24,37 @@ WORKAROUND_CHOICES = [
 ]
 BLOCKS_CHOICES = [("yes", "Yes, a vital process is blocked"), ("no", "No")]
 SUGGESTED = ""
+
+
+TITLE_TOO_LONG = (
+    f"Keep the title to {TITLE_MAX_LENGTH} characters (it has %(show_value)s): put the rest in the details."
+)
+DETAILS_TOO_LONG = f"Keep the details to {DETAILS_MAX_LENGTH:,} characters (they have %(show_value)s): attach a longer log as a file."
+
+
+def title_field(**kwargs) -> forms.CharField:
+    return forms.CharField(
+        max_length=TITLE_MAX_LENGTH, error_messages={"max_length": TITLE_TOO_LONG}, **kwargs
+    )
+
+
+def details_field(**kwargs) -> forms.CharField:
+    return forms.CharField(
+        max_length=DETAILS_MAX_LENGTH,
+        required=False,
+        error_messages={"max_length": DETAILS_TOO_LONG},
+        **kwargs,
+    )
+
+
+class NoSilentCut:
+    """Drops the `maxlength` attribute of text inputs: a browser cuts a longer paste without a
+    word, while the form answers with a message that says what to shorten."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.pop("maxlength", None)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -44,19 +76,17 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in data]
 
 
-class LogIssueForm(forms.Form):
+class LogIssueForm(NoSilentCut, forms.Form):
     """Tier 1's guided form: a few plain questions, answerable on a phone in under a minute."""
 
-    title = forms.CharField(
+    title = title_field(
         label="What happened?",
-        max_length=200,
         help_text="In a few words, e.g. “Cannot save a quote with a discount”.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "class": "assist-text"}),
     )
-    details = forms.CharField(
+    details = details_field(
         label="Details",
-        required=False,
-        help_text="What you did, what you expected, what you saw (error text helps).",
+        help_text=f"What you did, what you expected, what you saw (error text helps; up to {DETAILS_MAX_LENGTH:,} characters).",
         widget=forms.Textarea(attrs={"rows": 3, "class": "assist-text"}),
     )
     process = forms.CharField(
@@ -225,9 +255,9 @@ class LinkForm(forms.Form):
         )
 
 
-class EditForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+class EditForm(NoSilentCut, forms.Form):
+    title = title_field()
+    description = details_field(widget=forms.Textarea(attrs={"rows": 4}))
     process = forms.CharField(
         label="Business process / object",
         max_length=200,
@@ -269,7 +299,7 @@ class KnownIssueForm(forms.ModelForm):
         widgets = {
             "symptoms": forms.Textarea(attrs={"rows": 3}),
             "workaround": forms.Textarea(attrs={"rows": 3}),
-            "fix_expected_on": forms.DateInput(attrs={"type": "date"}),
+            "fix_expected_on": DateInput(),
         }
         labels = {"fix_expected_on": "Fix expected on"}
 

@@ -27,7 +27,7 @@ from hypercare.roles import Team
 from hypercare.vocabulary import OPEN_STATUSES, Category, EventKind, Severity, Status
 from tickets import services
 from tickets.clocks import ticket_clocks_refresh
-from tickets.models import Comment, Ticket, TicketEvent
+from tickets.models import DETAILS_MAX_LENGTH, TITLE_MAX_LENGTH, Comment, Ticket, TicketEvent
 from tickets.services import TicketStateError
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
@@ -50,10 +50,10 @@ TARGETS = [
         "title",
         "Title",
         required=True,
-        max_length=200,
+        max_length=TITLE_MAX_LENGTH,
         help="Jira: Summary; ServiceNow: short_description; Zendesk: Subject",
     ),
-    Target("description", "Description"),
+    Target("description", "Description", max_length=DETAILS_MAX_LENGTH),
     Target(
         "reported_at",
         "Reported at",

@@ -153,11 +153,17 @@ class TicketQuerySet(models.QuerySet):
         return self.select_related("programme", "assignee", "reporter", "known_issue")
 
 
+# A ticket's text limits, checked by the service (and shaped by the form and the API): a clear
+# message names the field, nothing is cut. Details fit a long stack trace, not a log file.
+TITLE_MAX_LENGTH = 200
+DETAILS_MAX_LENGTH = 20_000
+
+
 class Ticket(models.Model):
     programme = models.ForeignKey(Programme, models.PROTECT, related_name="tickets")
     number = models.PositiveIntegerField()
     reference = models.CharField(max_length=30, help_text='Per-programme reference, e.g. "ACME-142".')
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
     description = models.TextField(blank=True)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="reported_tickets")
     business_unit = models.CharField(max_length=100, blank=True)

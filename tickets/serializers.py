@@ -29,7 +29,16 @@ from hypercare.vocabulary import (
     kind_of,
 )
 from sla import outcomes
-from tickets.models import Attachment, Comment, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
+from tickets.models import (
+    DETAILS_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Attachment,
+    Comment,
+    KnownIssue,
+    KnownIssueStatus,
+    Ticket,
+    TicketEvent,
+)
 
 KINDS = TicketKind.choices
 
@@ -613,8 +622,10 @@ class TriageAnswersMixin(serializers.Serializer):
 
 
 class TicketCreateSerializer(TriageAnswersMixin):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
+    description = serializers.CharField(
+        max_length=DETAILS_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     business_unit = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default="", help_text="Defaults to the reporter's."
     )
@@ -643,8 +654,8 @@ class TicketCreateSerializer(TriageAnswersMixin):
 
 
 class TicketUpdateSerializer(TriageAnswersMixin):
-    title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    title = serializers.CharField(max_length=TITLE_MAX_LENGTH, required=False)
+    description = serializers.CharField(max_length=DETAILS_MAX_LENGTH, required=False, allow_blank=True)
     business_unit = serializers.CharField(max_length=100, required=False, allow_blank=True)
     geography = serializers.CharField(max_length=100, required=False, allow_blank=True)
     process = serializers.CharField(max_length=200, required=False, allow_blank=True)

@@ -34,7 +34,16 @@ from hypercare.vocabulary import (
 from sla.matrix import UNTRIAGED_SEVERITY, severity_for
 from tickets import signals
 from tickets.clocks import ticket_clocks_alert, ticket_clocks_refresh, ticket_clocks_start
-from tickets.models import TRANSITIONS, Comment, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
+from tickets.models import (
+    DETAILS_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    TRANSITIONS,
+    Comment,
+    KnownIssue,
+    KnownIssueStatus,
+    Ticket,
+    TicketEvent,
+)
 
 MIN_REPLICATION_STEPS = 20
 
@@ -101,6 +110,23 @@ def _new_event(
         internal=internal,
         data=data,
     )
+
+
+def _check_text_limits(*, title: str | None = None, description: str | None = None) -> None:
+    """A title or details over the limit is refused with a message that says by how much; never cut."""
+    errors = {}
+    if title is not None and len(title.strip()) > TITLE_MAX_LENGTH:
+        errors["title"] = (
+            f"Keep the title to {TITLE_MAX_LENGTH} characters (it has {len(title.strip()):,}): "
+            "put the rest in the details."
+        )
+    if description is not None and len(description) > DETAILS_MAX_LENGTH:
+        errors["description"] = (
+            f"Keep the details to {DETAILS_MAX_LENGTH:,} characters (they have {len(description):,}): "
+            "attach a longer log as a file."
+        )
+    if errors:
+        raise ValidationError(errors)
 
 
 def _next_number(programme: Programme) -> int:
@@ -226,6 +252,7 @@ def ticket_create(
             )
     if not title.strip():
         raise ValidationError({"title": "Say in a few words what happened."})
+    _check_text_limits(title=title, description=description)
     _check_choice(category, Category, "category")
     if reported_at is not None:
         if not access.is_lead:
@@ -269,7 +296,7 @@ def ticket_create(
     reported = reported_at or now
     ticket = Ticket(
         programme=programme,
-        title=title.strip()[:200],
+        title=title.strip(),
         description=description,
         reporter=reporter,
         business_unit=business_unit or (reporter_membership.business_unit if reporter_membership else ""),
@@ -873,6 +900,7 @@ def ticket_update(
         _check_choice(changes["category"], Category, "category")
     if "title" in changes and not str(changes["title"]).strip():
         raise ValidationError({"title": "The title cannot be empty."})
+    _check_text_limits(title=changes.get("title"), description=changes.get("description"))
     changed = {name: value for name, value in changes.items() if getattr(ticket, name) != value}
     if not changed:
         return ticket

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib.auth import get_user_model
 
+from hypercare.forms import DateField, DateTimeField
 from hypercare.models import Membership
 from hypercare.roles import QUEUE_WORKERS
 from hypercare.vocabulary import Clock, ImpactScope, Severity, Workaround
@@ -23,9 +24,8 @@ def aware(value: datetime | None, tz: str) -> datetime | None:
     return value.replace(tzinfo=ZoneInfo(tz))
 
 
-class LocalDateTimeField(forms.DateTimeField):
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+class LocalDateTimeField(DateTimeField):
+    """A date and time typed in the programme's zone (see `aware`)."""
 
 
 class SlaPolicyForm(forms.Form):
@@ -202,7 +202,5 @@ class PreferencesForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Up to and including."
-    )
+    start = DateField(required=False)
+    end = DateField(required=False, help_text="Up to and including.")

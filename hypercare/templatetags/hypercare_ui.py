@@ -1,6 +1,9 @@
-"""Template helpers shared by every app's pages: role checks and the unread badge of the programme navigation."""
+"""Template helpers shared by every app's pages: role checks, the unread badge of the programme
+navigation, and durations in words."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django import template
 
@@ -31,3 +34,44 @@ def unread_notifications(context, programme) -> int:
     return Notification.objects.filter(
         programme=programme, recipient=user, channel=NotificationChannel.IN_APP, read_at__isnull=True
     ).count()
+
+
+def duration_words(value: timedelta | int | float | None) -> str:
+    """A span as people say it: 8 hours, 7 hours 30 minutes, 2 days 3 hours, 45 minutes.
+
+    Takes a timedelta or a number of minutes; never "8:00:00"."""
+    if value is None or value == "":
+        return ""
+    minutes = round(value.total_seconds() / 60 if isinstance(value, timedelta) else float(value))
+    sign, minutes = ("minus " if minutes < 0 else ""), abs(minutes)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [
+        f"{count} {unit}{'' if count == 1 else 's'}"
+        for count, unit in ((days, "day"), (hours, "hour"), (mins, "minute"))
+        if count
+    ]
+    return sign + (" ".join(parts[:2]) if parts else "0 minutes")
+
+
+@register.filter
+def duration(value) -> str:
+    """{{ calendar.business_day|duration }} → "8 hours"."""
+    return duration_words(value)
+
+
+def _vocabulary_labels() -> dict[str, str]:
+    from hypercare.roles import Role, Team
+    from hypercare.vocabulary import Category, Status
+
+    labels: dict[str, str] = {}
+    for choices in (Team, Status, Category, Role):
+        labels.update(dict(choices.choices))
+    return labels
+
+
+@register.filter
+def label(value) -> str:
+    """A stored vocabulary value as people read it: "operational_owner" → "Operational owner",
+    "defect" → "Defect". Anything else is shown as it is."""
+    return _vocabulary_labels().get(str(value), value) if value not in (None, "") else value

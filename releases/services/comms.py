@@ -6,7 +6,6 @@ import logging
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from hypercare.models import Membership, NotificationPreference, Programme, ProgrammeStatus, roles_q
 from hypercare.roles import Role
+from hypercare.site import site_url
 from hypercare.vocabulary import OPEN_STATUSES
 from metrics import selectors
 from metrics.selectors import Window
@@ -226,7 +226,7 @@ def status_recipients(*, programme: Programme, kind: str) -> list:
 
 def render_status_email(*, report: StatusReport) -> tuple[str, str]:
     """The text and HTML bodies of a status report email."""
-    site = getattr(settings, "SITE_URL", "").rstrip("/")
+    site = site_url()
     programme = report.programme
     context = {
         "report": report,
@@ -311,8 +311,7 @@ def status_report_send(
                         "Open in breach": counts["open_in_breach"],
                         "Open tickets": counts["open_total"],
                     },
-                    "url": getattr(settings, "SITE_URL", "").rstrip("/")
-                    + reverse("releases:status_report", args=[programme.slug, report.pk]),
+                    "url": site_url() + reverse("releases:status_report", args=[programme.slug, report.pk]),
                 },
                 at=at,
             )

@@ -21,10 +21,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from hypercare.audit import audit
 from hypercare.models import Programme
+from hypercare.site import absolute
 from releases.models import DeliveryState, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 from releases.services.common import require_lead
 
@@ -301,6 +303,10 @@ def webhook_deliveries_due(*, at: datetime | None = None, grace_seconds: int = 3
     )
 
 
+def _ticket_url(ticket) -> str:
+    return absolute(reverse("tickets:detail", args=[ticket.programme.slug, ticket.reference]))
+
+
 def ticket_webhooks_emit(*, at: datetime | None = None, window: timedelta = timedelta(hours=2)) -> int:
     """Emit sev1_ticket and breach events for recent tickets of programmes with such webhooks.
 
@@ -335,6 +341,7 @@ def ticket_webhooks_emit(*, at: datetime | None = None, window: timedelta = time
                     payload={
                         "text": f"Sev1 {ticket.reference}: {ticket.title}",
                         "fields": {"Reference": ticket.reference, "Status": ticket.get_status_display()},
+                        "url": _ticket_url(ticket),
                         "ticket": {
                             "reference": ticket.reference,
                             "reported_at": ticket.reported_at.isoformat(),
@@ -363,6 +370,7 @@ def ticket_webhooks_emit(*, at: datetime | None = None, window: timedelta = time
                         payload={
                             "text": f"SLA {clock} breached: Sev{ticket.severity} {ticket.reference} {ticket.title}",
                             "fields": {"Reference": ticket.reference, "Clock": clock, "Due": due.isoformat()},
+                            "url": _ticket_url(ticket),
                         },
                         at=now,
                     )

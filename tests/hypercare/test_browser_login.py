@@ -7,11 +7,9 @@ from tests.conftest import log_in
 pytestmark = pytest.mark.browser
 
 
-def test_it_logs_in_and_sees_the_programme_dashboard(browser_page, desk):
+def test_it_logs_in_and_lands_on_its_only_programme(browser_page, desk):
     page = browser_page
     log_in(page, "desk")
-    page.wait_for_url("**/")
-    page.click("text=Acme go-live")
     page.wait_for_url("**/p/acme/")
     assert page.locator("h1").inner_text() == "Acme go-live"
     assert "Desk analyst (Tier 2)" in page.locator(".topbar").inner_text()

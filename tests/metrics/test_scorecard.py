@@ -155,6 +155,7 @@ def test_every_chart_has_its_data_as_csv(client, data, lead, chart, frozen_now):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][0] == "date" and len(rows) == 43  # header and 42 days ending today
     assert rows[-1][0] == TODAY.isoformat()
+    assert not any("(%) (" in header for header in rows[0]), f"a column says its unit once: {rows[0]}"
 
 
 def test_chart_csv_follows_the_requested_range_and_holds_the_numbers(client, data, lead, frozen_now):

@@ -99,7 +99,7 @@ MATRIX: dict[str, Entry] = {
     # Tickets --------------------------------------------------------------------------------
     "tickets:queue": page(GET=members(SEE_ALL)),
     "tickets:new": page(GET=members(REPORTERS), POST=members(REPORTERS)),
-    "tickets:assist": page(GET=members(REPORTERS)),
+    "tickets:assist": page(GET=members(REPORTERS), POST=members(REPORTERS)),
     "tickets:mine": page(GET=members()),
     "tickets:detail": page("ticket", GET=members()),
     "tickets:attachment": page("attachment", GET=members(), htmx=False),

@@ -125,3 +125,37 @@ def test_action_panels_load_their_forms_in_place_and_say_when_they_cannot(browse
     page.wait_for_selector("#action-error:not([hidden])")
     assert "not allowed" in page.locator("#action-error").inner_text()
     assert page.js_errors == []
+
+
+def test_a_champion_on_a_phone_pastes_a_long_stack_trace_and_still_gets_suggestions(browser_page, champion):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    trace = "java.lang.IllegalStateException: Sync to SAP failed\n" + "".join(
+        f"    at com.acme.erp.OrderFeed.push(OrderFeed.java:{line})\n" for line in range(1, 200)
+    )
+    trace = trace[:3700]
+    assert len(trace) == 3700
+    assists = []
+    page.on(
+        "request", lambda request: assists.append(request) if "/tickets/new/assist/" in request.url else None
+    )
+    log_in(page, "champion")
+    page.wait_for_url("**/p/acme/")
+    page.goto("/p/acme/tickets/new/")
+    page.fill("#id_title", "Orders stuck")
+    page.fill("#id_details", trace)
+    page.get_by_label("A whole department or business unit").check()
+    page.get_by_label("No, we are stuck").check()
+    page.get_by_label("Yes, a vital process is blocked").check()
+    page.wait_for_selector("#suggestion .severity-line")
+    page.wait_for_function("document.querySelector('#suggestion .badge.cat')?.textContent === 'Integration'")
+    assert assists and all(r.method == "POST" and len(r.url) < 200 for r in assists), (
+        "the text goes in the body: gunicorn refuses a request line over 4 KB with 414"
+    )
+    assert "Something went wrong" not in page.content()
+    page.click("#log-submit")
+    page.wait_for_url("**/p/acme/tickets/ACME-1/")
+    ticket = Ticket.objects.get()
+    assert ticket.description == trace.replace("\n", "\r\n") or ticket.description == trace
+    assert ticket.category == "integration", "the category shown is the one filed"
+    assert page.js_errors == []

@@ -294,3 +294,17 @@ def test_only_leads_import(request, role):
     table = csv_read(JIRA.encode())
     with pytest.raises(PermissionDenied):
         tickets_import(access=access_of(persona), table=table, mapping=mapping_for(table), at=NOW)
+
+
+def test_the_dry_run_names_a_description_over_the_limit(lead_access):
+    table = csv_read(
+        (
+            "Key,Summary,Description,Priority,Status,Created\n"
+            f"K-1,Crash,{'x' * 20_001},High,Open,2026-03-02 09:00\n"
+            f"K-2,Crash,{'x' * 20_000},High,Open,2026-03-02 09:00\n"
+        ).encode()
+    )
+    plan = import_check(access=lead_access, table=table, mapping=mapping_for(table), at=NOW)
+    assert [(error.line, error.field, error.message) for error in plan.errors] == [
+        (2, "description", "20001 characters; at most 20000.")
+    ]

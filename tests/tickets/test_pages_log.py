@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -230,3 +232,23 @@ def test_my_tickets_runs_the_same_queries_for_2_or_20_tickets(client, champion, 
     ):
         CommentFactory(ticket=ticket)
     assert queries() == few
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        {"title": "Quote totals are off", "details": "Since Monday", "process": "SAP sync"},
+        {"title": "Quote totals", "details": "The page is slow since the release", "process": ""},
+        {"title": "Quarterly", "details": "totals mismatch on the summary", "process": ""},
+        {"title": "Hello", "details": "", "process": ""},
+    ],
+)
+def test_it_files_exactly_the_category_it_suggested_when_left_on_not_sure(client, champion, desk, report):
+    solved = log_ticket(champion, title="Quarterly totals mismatch", category="configuration")
+    services.ticket_resolve(access=access_of(desk), ticket=solved, resolution="Rollup fixed.")
+    client.force_login(champion.user)
+    html = client.get("/p/acme/tickets/new/assist/", {**report, "category": "", **ANSWERS}, **htmx()).text
+    shown = re.search(r'<span class="badge cat">([^<]+)</span>', html).group(1)
+    client.post("/p/acme/tickets/new/", {**report, "category": "", **ANSWERS})
+    ticket = Ticket.objects.exclude(pk=solved.pk).get()
+    assert ticket.get_category_display() == shown

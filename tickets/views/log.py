@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.roles import Role
@@ -27,14 +27,16 @@ from tickets.services import TriageAnswers
 from tickets.views.common import render_page
 
 
-def _duration(minutes: int | None, clock: str) -> str:
+def _duration(minutes: int | None, clock: str, business_day_minutes: int) -> str:
+    """A target in words; whole business days of the programme's own calendar read as days."""
     if minutes is None:
         return "no fixed target"
     working = clock == Clock.BUSINESS
+    day = business_day_minutes
     if minutes < 60:
         text = f"{minutes} minutes"
-    elif minutes % (60 * 8) == 0 and working and minutes >= 60 * 8:
-        days = minutes // (60 * 8)
+    elif working and day and minutes >= day and minutes % day == 0:
+        days = minutes // day
         return f"{days} business day{'s' if days != 1 else ''}"
     elif minutes % 60 == 0:
         hours = minutes // 60
@@ -78,14 +80,28 @@ def _severity_words(scope: str, workaround: str, blocks: bool) -> str:
     return f"{who.capitalize()}, {how} and {vital}"
 
 
-def suggest(access: ProgrammeAccess, data, similar: list[Ticket]) -> Suggestion:
-    """What the triage matrix and the words say about a report, in plain words."""
-    text = f"{data.get('title', '')} {data.get('details', '')} {data.get('process', '')}"
+def report_text(data) -> str:
+    """The words of a report that the suggestions read: the same for the live suggestion and for
+    the ticket it files."""
+    return f"{data.get('title') or ''} {data.get('details') or ''} {data.get('process') or ''}"
+
+
+def similar_for(access: ProgrammeAccess, text: str) -> list[Ticket]:
+    return search.similar_resolved_tickets(access, text) if search.words(text) else []
+
+
+def category_for(data, similar: list[Ticket]) -> tuple[str, str]:
+    """The category the reporter chose, else the one the classifier reads in the report: the form
+    shows it and, left on "Not sure", the ticket is filed with exactly it."""
     chosen = data.get("category") or ""
     if chosen in Category.values:
-        category, category_reason = chosen, "You chose it."
-    else:
-        category, category_reason = suggest_category(text, similar)
+        return chosen, "You chose it."
+    return suggest_category(report_text(data), similar)
+
+
+def suggest(access: ProgrammeAccess, data, similar: list[Ticket]) -> Suggestion:
+    """What the triage matrix and the words say about a report, in plain words."""
+    category, category_reason = category_for(data, similar)
     suggestion = Suggestion(category=category, category_reason=category_reason)
     scope, workaround, blocks = (
         data.get("impact_scope"),
@@ -109,14 +125,15 @@ def suggest(access: ProgrammeAccess, data, similar: list[Ticket]) -> Suggestion:
             suggestion.severity_reason = f"{_severity_words(scope, workaround, vital)}: the triage matrix gives Sev{suggestion.severity}."
         target = target_for(policy_for(access.programme, timezone.now()), suggestion.severity)
         if target is not None:
-            suggestion.response = _duration(target.response_minutes, target.clock)
-            suggestion.resolution = _duration(target.resolution_minutes, target.clock)
+            day = int(access.programme.calendar.working_calendar.business_day.total_seconds() // 60)
+            suggestion.response = _duration(target.response_minutes, target.clock, day)
+            suggestion.resolution = _duration(target.resolution_minutes, target.clock, day)
     return suggestion
 
 
 def _assist_context(access: ProgrammeAccess, data) -> dict:
-    text = f"{data.get('title', '')} {data.get('details', '')} {data.get('process', '')}"
-    similar = search.similar_resolved_tickets(access, text) if search.words(text) else []
+    text = report_text(data)
+    similar = similar_for(access, text)
     known = search.matching_known_issues(access.programme, text) if search.words(text) else []
     chosen_known = str(data.get("known_issue") or "")
     if chosen_known.isdigit() and all(str(issue.pk) != chosen_known for issue in known):
@@ -185,8 +202,9 @@ def ticket_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _log_issue(request: HttpRequest, access: ProgrammeAccess, form) -> Ticket | None:
     data = form.cleaned_data
-    similar = search.similar_resolved_tickets(access, data["title"]) if not data["category"] else []
-    category = data["category"] or suggest_category(f"{data['title']} {data['details']}", similar)[0]
+    # The category shown on the form: the same words, the same similar tickets, the same classifier.
+    similar = similar_for(access, report_text(data)) if not data["category"] else []
+    category, _ = category_for(data, similar)
     answers = TriageAnswers(
         impact_scope=data["impact_scope"],
         workaround=data["workaround"],
@@ -217,15 +235,22 @@ def _log_issue(request: HttpRequest, access: ProgrammeAccess, form) -> Ticket | 
     return ticket
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
 def ticket_assist(request: HttpRequest, slug: str) -> HttpResponse:
-    """The live part of the guided form: suggested category and severity, matching known issues and tickets."""
+    """The live part of the guided form: suggested category and severity, matching known issues and tickets.
+
+    The form asks by POST: details as long as the form accepts (a pasted stack trace) do not fit
+    in a query string. It reads, never writes; GET still answers for short text."""
     access = get_programme_for(request.user, slug)
     if not access.can_report:
         raise PermissionDenied("Your role in this programme cannot log tickets.")
     if not request.htmx:
         # Without JavaScript the form itself shows all of this (its "Check" button).
         return redirect("tickets:new", slug=slug)
-    context = {"access": access, "programme": access.programme, **_assist_context(access, request.GET)}
+    context = {
+        "access": access,
+        "programme": access.programme,
+        **_assist_context(access, request.POST if request.method == "POST" else request.GET),
+    }
     return render_page(request, "tickets/new.html#assist", context)
