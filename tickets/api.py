@@ -27,7 +27,8 @@ from hypercare.compiled import CompiledQuery
 from hypercare.models import BusinessCalendar, Holiday, Membership
 from hypercare.pagination import DeferredJoinPaginator
 from hypercare.vocabulary import OPEN_STATUSES
-from tickets import services
+from tickets import selectors, services
+from tickets.bulk import BulkForm, tickets_bulk_apply
 from tickets.filters import KnownIssueFilter, ProgrammeFilterBackend, TicketFilter
 from tickets.models import Attachment, Comment, KnownIssue, ProgrammeTicketCount, Ticket, TicketEvent
 from tickets.serializers import (
@@ -35,6 +36,8 @@ from tickets.serializers import (
     AssignSerializer,
     AttachmentSerializer,
     AttachmentUploadSerializer,
+    BulkResultSerializer,
+    BulkSerializer,
     CommentCreateSerializer,
     CommentSerializer,
     ErrorSerializer,
@@ -423,6 +426,48 @@ class TicketViewSet(
                 if assignee != ticket.assignee:
                     services.ticket_assign(access=self.access, ticket=ticket, assignee=assignee)
         return self.detail_response(ticket)
+
+    @extend_schema(
+        summary="One action on many tickets",
+        description="assign, transition, severity (one reason), link or resolve (one note) on each ticket "
+        "named, each through the same rules as the single action. 200 lists every ticket's outcome: "
+        "`ok` false with the reason for each refused or unknown ticket; the others changed. "
+        "Only the support team (403 otherwise); at most 200 tickets.",
+        request=BulkSerializer,
+        responses={200: BulkResultSerializer, 400: ERRORS[400], 403: ERRORS[403], 404: ERRORS[404]},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request, *args, **kwargs):
+        if not self.access.can_work_queue or self.access.is_read_only:
+            raise exceptions.PermissionDenied("Only the support team acts on tickets in bulk.")
+        data = self.input(BulkSerializer)
+        form_data = {
+            key: data[key]
+            for key in ("action", "status", "comment", "severity", "reason", "resolution")
+            if data.get(key) is not None
+        }
+        if data.get("assignee") is not None:
+            form_data["assignee"] = _member_by_username(self.programme, data["assignee"]).pk
+        if data.get("known_issue") is not None:
+            form_data["known_issue"] = data["known_issue"]
+        form = BulkForm(
+            form_data,
+            access=self.access,
+            assignees=selectors.assignees(self.programme),
+            references=data["tickets"],
+        )
+        if not form.is_valid():
+            raise serializers.ValidationError({field: list(errors) for field, errors in form.errors.items()})
+        with self.service_errors():
+            outcomes = tickets_bulk_apply(
+                access=self.access,
+                references=form.cleaned_data["references"],
+                action=form.cleaned_data["action"],
+                data=form.cleaned_data,
+            )
+        return Response(
+            {"results": [{"reference": o.reference, "ok": o.ok, "detail": o.detail} for o in outcomes]}
+        )
 
     @extend_schema(
         summary="Move a ticket to another tier",

@@ -209,8 +209,18 @@ class QueueRows:
         else:
             who = '<span class="empty">unassigned</span>'
         tier = int(ticket.tier)
+        pick = ""
+        if self.can_work_queue:
+            box = ""
+            if not (self.only_open and ticket.status not in OPEN_STATUSES):
+                # Belongs to the queue's bulk form (outside the table): no JavaScript needed.
+                box = (
+                    f'<input type="checkbox" name="ticket" value="{ref}" form="bulk-form" class="pick-box"'
+                    f' aria-label="Select {ref}">'
+                )
+            pick = f'\n      <td class="pick">{box}</td>'
         return (
-            f'<tr id="row-{ref}" class="ticket-row{" row-updated" if done else ""}">\n'
+            f'<tr id="row-{ref}" class="ticket-row{" row-updated" if done else ""}">{pick}\n'
             f'      <td class="ticket-cell"><a href="{url}" class="ref">{ref}</a>\n'
             f'        <span class="title">{escape(ticket.title)}</span>\n'
             f'        <small class="help">{escape(" · ".join(where))}</small>{notes}</td>\n'

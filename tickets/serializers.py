@@ -718,6 +718,36 @@ class AttachmentUploadSerializer(serializers.Serializer):
     internal = serializers.BooleanField(default=False)
 
 
+class BulkSerializer(serializers.Serializer):
+    tickets = serializers.ListField(
+        child=serializers.CharField(), help_text='References of the tickets to change, e.g. ["ACME-12"].'
+    )
+    action = serializers.ChoiceField(choices=["assign", "transition", "severity", "link", "resolve"])
+    assignee = serializers.CharField(
+        allow_null=True, required=False, help_text="assign: a username; null unassigns."
+    )
+    status = serializers.CharField(required=False, help_text="transition: the status to move to.")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, help_text="transition: a public comment."
+    )
+    severity = serializers.IntegerField(required=False, help_text="severity: 1 to 4.")
+    reason = serializers.CharField(required=False, help_text="severity: one reason for every ticket.")
+    known_issue = serializers.IntegerField(
+        allow_null=True, required=False, help_text="link: id of a known issue; null unlinks."
+    )
+    resolution = serializers.CharField(required=False, help_text="resolve: one note for every reporter.")
+
+
+class BulkOutcomeSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    ok = serializers.BooleanField(help_text="Whether this ticket changed.")
+    detail = serializers.CharField(help_text="What happened, or why this ticket was refused.")
+
+
+class BulkResultSerializer(serializers.Serializer):
+    results = BulkOutcomeSerializer(many=True)
+
+
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 

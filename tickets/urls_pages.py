@@ -37,6 +37,7 @@ register_converter(TicketAction, "ticket_action")
 
 urlpatterns = [
     path("tickets/", views.queue, name="queue"),
+    path("tickets/bulk/", views.bulk, name="bulk"),
     path("tickets/new/", views.ticket_new, name="new"),
     path("tickets/new/assist/", views.ticket_assist, name="assist"),
     path("tickets/mine/", views.my_tickets, name="mine"),

@@ -102,6 +102,12 @@ MATRIX: dict[str, Entry] = {
     # One action's form (probed with "edit", see probe.param_values): who may take that action.
     "tickets:action_form": page("ticket", GET=members(TICKET_WRITERS)),
     "tickets:row_actions": page("ticket", GET=members(QUEUE)),
+    "tickets:bulk": page(
+        POST=members(QUEUE),
+        data={
+            "POST": lambda side: {"action": "assign", "assignee": side.user("desk").pk, "ticket": _ref(side)}
+        },
+    ),
     "tickets:take": page("ticket", POST=members(QUEUE)),
     "tickets:assign": page(
         "ticket", POST=members(QUEUE), data={"POST": lambda side: {"assignee": side.user("desk").pk}}
@@ -286,6 +292,16 @@ MATRIX: dict[str, Entry] = {
         GET=members(),
         PATCH=members(TICKET_WRITERS),
         data={"PATCH": lambda side: {"description": "More detail from the reporter."}},
+    ),
+    "api:ticket-bulk": api(
+        POST=members(QUEUE),
+        data={
+            "POST": lambda side: {
+                "action": "assign",
+                "assignee": side.user("desk").username,
+                "tickets": [_ref(side)],
+            }
+        },
     ),
     "api:ticket-assign": api(
         "ticket", POST=members(QUEUE), data={"POST": lambda side: {"assignee": side.user("desk").username}}

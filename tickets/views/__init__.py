@@ -13,11 +13,12 @@ from tickets.views.known_issues import known_issue_edit, known_issue_new, known_
 from tickets.views.log import ticket_assist, ticket_new
 from tickets.views.mine import my_tickets
 from tickets.views.notifications import notifications, notifications_read
-from tickets.views.queue import queue, row_actions
+from tickets.views.queue import bulk, queue, row_actions
 from tickets.views.ticket import ticket_action, ticket_action_form, ticket_detail
 
 __all__ = [
     "attachment_download",
+    "bulk",
     "known_issue_edit",
     "known_issue_new",
     "known_issues",
