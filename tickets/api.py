@@ -30,7 +30,15 @@ from hypercare.vocabulary import OPEN_STATUSES
 from tickets import selectors, services
 from tickets.bulk import BulkForm, tickets_bulk_apply
 from tickets.filters import KnownIssueFilter, ProgrammeFilterBackend, TicketFilter
-from tickets.models import Attachment, Comment, KnownIssue, ProgrammeTicketCount, Ticket, TicketEvent
+from tickets.models import (
+    Attachment,
+    CannedReply,
+    Comment,
+    KnownIssue,
+    ProgrammeTicketCount,
+    Ticket,
+    TicketEvent,
+)
 from tickets.serializers import (
     ROW_COLUMNS,
     AssignSerializer,
@@ -38,6 +46,7 @@ from tickets.serializers import (
     AttachmentUploadSerializer,
     BulkResultSerializer,
     BulkSerializer,
+    CannedReplySerializer,
     CommentCreateSerializer,
     CommentSerializer,
     ErrorSerializer,
@@ -684,3 +693,96 @@ class KnownIssueViewSet(
                 access=self.access, known_issue=known_issue, **serializer.validated_data
             )
         return Response(self.fresh(known_issue))
+
+
+CANNED_WRITE = {
+    400: ERRORS[400],
+    403: OpenApiResponse(
+        ErrorSerializer, description="Only the programme's hypercare leads manage canned replies."
+    ),
+    409: OpenApiResponse(
+        ErrorSerializer, description="The programme is closed: its canned replies are read-only."
+    ),
+}
+CANNED_READ = {
+    403: OpenApiResponse(ErrorSerializer, description="Canned replies are for the support team and leads."),
+    404: OpenApiResponse(ErrorSerializer, description="No such programme (or canned reply) for you."),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Canned replies of the programme",
+        description="Read by the support team and leads.",
+        responses={200: CannedReplySerializer(many=True), **CANNED_READ},
+    ),
+    retrieve=extend_schema(summary="A canned reply", responses={200: CannedReplySerializer, **CANNED_READ}),
+)
+class CannedReplyViewSet(
+    ServiceErrorsMixin,
+    ProgrammeScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Replies the desk sends often: leads write them, the support team reads them."""
+
+    lookup_value_regex = "[0-9]+"
+    queryset = CannedReply.objects.none()
+    serializer_class = CannedReplySerializer
+    filter_backends = []
+    pagination_class = None
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not (self.access.can_work_queue or self.access.is_lead):
+            raise exceptions.PermissionDenied("Canned replies are for the support team and leads.")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CannedReply.objects.none()
+        return CannedReply.objects.filter(programme=self.programme).select_related("created_by")
+
+    @extend_schema(
+        summary="Add a canned reply",
+        description="Leads only. Titles are unique in the programme.",
+        request=CannedReplySerializer,
+        responses={201: CannedReplySerializer, **CANNED_WRITE, 404: CANNED_READ[404]},
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with self.service_errors():
+            reply = services.canned_reply_create(access=self.access, **serializer.validated_data)
+        return Response(self.get_serializer(reply).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Edit a canned reply",
+        description="Leads only.",
+        request=CannedReplySerializer,
+        responses={200: CannedReplySerializer, **CANNED_WRITE, **CANNED_READ},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        reply = self.get_object()
+        serializer = self.get_serializer(reply, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        with self.service_errors():
+            services.canned_reply_update(access=self.access, reply=reply, **serializer.validated_data)
+        return Response(self.get_serializer(reply).data)
+
+    @extend_schema(
+        summary="Delete a canned reply",
+        description="Leads only; comments already sent keep their text.",
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            403: CANNED_WRITE[403],
+            409: CANNED_WRITE[409],
+            **CANNED_READ,
+        },
+    )
+    def destroy(self, request, *args, **kwargs):
+        reply = self.get_object()
+        with self.service_errors():
+            services.canned_reply_delete(access=self.access, reply=reply)
+        return Response(status=status.HTTP_204_NO_CONTENT)

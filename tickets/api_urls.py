@@ -7,5 +7,6 @@ from tickets import api
 router = SimpleRouter()
 router.register("tickets", api.TicketViewSet, basename="ticket")
 router.register("known-issues", api.KnownIssueViewSet, basename="known-issue")
+router.register("canned-replies", api.CannedReplyViewSet, basename="canned-reply")
 
 urlpatterns = router.urls

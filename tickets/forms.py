@@ -323,3 +323,10 @@ def field_errors(error: ValidationError, rename: dict[str, str]) -> ValidationEr
     if not hasattr(error, "error_dict"):
         return error
     return ValidationError({rename.get(field, field): errors for field, errors in error.error_dict.items()})
+
+
+class CannedReplyForm(forms.Form):
+    title = forms.CharField(max_length=100, help_text="How the desk finds it, e.g. “Password reset steps”.")
+    body = forms.CharField(
+        label="Text", widget=forms.Textarea(attrs={"rows": 5}), help_text="The desk edits it before sending."
+    )

@@ -427,3 +427,24 @@ class SlaAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id}"
+
+
+class CannedReply(models.Model):
+    """A reply the desk sends often, kept per programme by its leads; the desk inserts it into a
+    comment and edits it before sending."""
+
+    programme = models.ForeignKey(Programme, models.PROTECT, related_name="canned_replies")
+    title = models.CharField(max_length=100)
+    body = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "title"], name="cannedreply_title_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -29,7 +29,7 @@ from hypercare.vocabulary import (
     kind_of,
 )
 from sla import outcomes
-from tickets.models import Attachment, Comment, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
+from tickets.models import Attachment, CannedReply, Comment, KnownIssue, KnownIssueStatus, Ticket, TicketEvent
 
 KINDS = TicketKind.choices
 
@@ -778,3 +778,14 @@ class KnownIssueSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "fixed_at", "created_by", "created_at", "updated_at"]
+
+
+class CannedReplySerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CannedReply
+        fields = ["id", "title", "body", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_by", "created_at", "updated_at"]
+        # Uniqueness per programme is the service's to check (with a message naming the title).
+        validators = []

@@ -948,3 +948,68 @@ def notifications_mark_read(*, access: ProgrammeAccess, ids=None, at: datetime |
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=at or timezone.now())
+
+
+# Canned replies: the leads keep them, the support team reads them -------------------------
+
+CANNED_REPLY_FIELDS = ("title", "body")
+
+
+def _require_lead(access: ProgrammeAccess) -> None:
+    if not access.is_lead:
+        access.refuse("Only the programme's hypercare leads manage canned replies.")
+
+
+def _clean_canned_reply(reply, *, title: str, body: str):
+    from tickets.models import CannedReply
+
+    title, body = title.strip(), body.strip()
+    if not title:
+        raise ValidationError({"title": "Give the reply a short title the desk will recognise."})
+    if len(title) > 100:
+        raise ValidationError({"title": "Keep the title to 100 characters."})
+    if not body:
+        raise ValidationError({"body": "Write the text of the reply."})
+    clash = CannedReply.objects.filter(programme_id=reply.programme_id, title__iexact=title).exclude(
+        pk=reply.pk
+    )
+    if clash.exists():
+        raise ValidationError({"title": f"There is already a canned reply called “{title}”."})
+    reply.title, reply.body = title, body
+    return reply
+
+
+@transaction.atomic
+def canned_reply_create(*, access: ProgrammeAccess, title: str, body: str):
+    """Add a canned reply to the programme (leads only)."""
+    from tickets.models import CannedReply
+
+    _require_lead(access)
+    reply = _clean_canned_reply(
+        CannedReply(programme=access.programme, created_by=access.user), title=title, body=body
+    )
+    reply.save()
+    return reply
+
+
+@transaction.atomic
+def canned_reply_update(*, access: ProgrammeAccess, reply, **changes):
+    """Edit a canned reply's title or text (leads only)."""
+    _require_lead(access)
+    unknown = set(changes) - set(CANNED_REPLY_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be edited."))
+    if reply.programme_id != access.programme.pk:
+        raise ValidationError({"reply": "No such canned reply in this programme."})
+    _clean_canned_reply(reply, title=changes.get("title", reply.title), body=changes.get("body", reply.body))
+    reply.save()
+    return reply
+
+
+@transaction.atomic
+def canned_reply_delete(*, access: ProgrammeAccess, reply) -> None:
+    """Remove a canned reply (leads only); comments already sent keep their text."""
+    _require_lead(access)
+    if reply.programme_id != access.programme.pk:
+        raise ValidationError({"reply": "No such canned reply in this programme."})
+    reply.delete()

@@ -64,6 +64,9 @@ urlpatterns = [
     path("known-issues/", views.known_issues, name="known_issues"),
     path("known-issues/new/", views.known_issue_new, name="known_issue_new"),
     path("known-issues/<int:pk>/edit/", views.known_issue_edit, name="known_issue_edit"),
+    path("canned-replies/", views.canned_replies, name="canned_replies"),
+    path("canned-replies/<int:pk>/edit/", views.canned_reply_edit, name="canned_reply_edit"),
+    path("canned-replies/<int:pk>/delete/", views.canned_reply_delete, name="canned_reply_delete"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -103,6 +103,7 @@ MATRIX: dict[str, Entry] = {
     "tickets:action_form": page("ticket", GET=members(TICKET_WRITERS)),
     "tickets:row_actions": page("ticket", GET=members(QUEUE)),
     "tickets:bulk": page(
+        GET=members(QUEUE),
         POST=members(QUEUE),
         data={
             "POST": lambda side: {"action": "assign", "assignee": side.user("desk").pk, "ticket": _ref(side)}
@@ -139,6 +140,18 @@ MATRIX: dict[str, Entry] = {
         )
     },
     "tickets:known_issues": page(GET=members()),
+    "tickets:canned_replies": page(
+        GET=members((*QUEUE,)),
+        POST=members(LEAD),
+        data={"POST": lambda side: {"title": "Password reset", "body": "Use the self-service link."}},
+    ),
+    "tickets:canned_reply_edit": page(
+        "canned_reply",
+        GET=members(LEAD),
+        POST=members(LEAD),
+        data={"POST": lambda side: {"title": "Renamed", "body": "Better words."}},
+    ),
+    "tickets:canned_reply_delete": page("canned_reply", POST=members(LEAD)),
     "tickets:known_issue_new": page(GET=members(QUEUE), POST=members(QUEUE)),
     "tickets:known_issue_edit": page("known_issue", GET=members(QUEUE), POST=members(QUEUE)),
     "tickets:notifications": page(GET=members()),
@@ -337,6 +350,18 @@ MATRIX: dict[str, Entry] = {
         "ticket",
         POST=members(QUEUE),
         data={"POST": lambda side: {"status": "waiting_on_reporter", "comment": "?"}},
+    ),
+    "api:canned-reply-list": api(
+        GET=members(QUEUE),
+        POST=members(LEAD),
+        data={"POST": lambda side: {"title": "Password reset", "body": "Use the self-service link."}},
+    ),
+    "api:canned-reply-detail": api(
+        "canned_reply",
+        GET=members(QUEUE),
+        PATCH=members(LEAD),
+        DELETE=members(LEAD),
+        data={"PATCH": lambda side: {"body": "Better words."}},
     ),
     "api:known-issue-list": api(
         GET=members(), POST=members(QUEUE), data={"POST": lambda side: {"title": "Lock errors on save"}}

@@ -130,6 +130,21 @@ def test_the_queue_rows_carry_a_checkbox_of_the_bulk_form(client, desk, champion
     client.force_login(desk.user)
     html = client.get("/p/acme/tickets/?view=all").content.decode()
     assert f'name="ticket" value="{one.reference}" form="bulk-form"' in html and 'id="bulk-form"' in html
+    # The panel's inputs load when it opens; without JavaScript its link opens the bulk page.
+    fields = client.get(URL, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fields and 'value="resolve"' in fields and desk.user.get_full_name() in fields
+
+
+def test_the_bulk_page_takes_references_typed_in(client, desk, champion):
+    one, two = log_ticket(champion, title="One"), log_ticket(champion, title="Two")
+    client.force_login(desk.user)
+    assert 'name="tickets"' in client.get(URL).content.decode()
+    client.post(
+        URL, {"action": "transition", "status": "triaged", "tickets": f"{one.reference}, {two.reference}"}
+    )
+    assert set(Ticket.objects.values_list("status", flat=True)) == {"triaged"}
+    response = client.post(URL, {"action": "transition", "status": "", "tickets": one.reference})
+    assert response.status_code == 400 and "status: Choose the status" in response.content.decode()
 
 
 API = "/api/v1/programmes/acme/tickets/bulk/"

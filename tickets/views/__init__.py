@@ -9,6 +9,7 @@ The URL conf imports the views from here.
 """
 
 from tickets.views.attachments import attachment_download
+from tickets.views.canned import canned_replies, canned_reply_delete, canned_reply_edit
 from tickets.views.known_issues import known_issue_edit, known_issue_new, known_issues
 from tickets.views.log import ticket_assist, ticket_new
 from tickets.views.mine import my_tickets
@@ -19,6 +20,9 @@ from tickets.views.ticket import ticket_action, ticket_action_form, ticket_detai
 __all__ = [
     "attachment_download",
     "bulk",
+    "canned_replies",
+    "canned_reply_delete",
+    "canned_reply_edit",
     "known_issue_edit",
     "known_issue_new",
     "known_issues",

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from hypercare.access import ProgrammeAccess, get_programme_for
@@ -25,8 +25,6 @@ def _queue_context(request: HttpRequest, access: ProgrammeAccess, bulk_form: Bul
     programme = access.programme
     units = selectors.business_units(programme)
     filters = forms.QueueFilterForm(request.GET, business_units=units)
-    if bulk_form is None and access.can_work_queue and not access.is_read_only:
-        bulk_form = BulkForm(access=access, assignees=selectors.assignees(programme))
     view = filters.value("view") or default_view(access)
     sort = filters.value("sort", "severity")
     tickets = selectors.queue_tickets(
@@ -54,8 +52,10 @@ def _queue_context(request: HttpRequest, access: ProgrammeAccess, bulk_form: Bul
         "page": page,
         "queue_url": request.get_full_path(),
         "export_url": _export_url(programme, request),
+        # The bulk form's inputs load when its panel opens (they cost two queries); a form
+        # that came back with errors is shown at once.
+        "can_bulk": access.can_work_queue and not access.is_read_only,
         "bulk_form": bulk_form,
-        "bulk_actions": BULK_ACTIONS,
     }
 
 
@@ -97,21 +97,34 @@ def row_actions(request: HttpRequest, slug: str, reference: str) -> HttpResponse
     return render_page(request, "tickets/queue.html#row-menu", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
+@vary_on_headers("HX-Request")
 def bulk(request: HttpRequest, slug: str) -> HttpResponse:
-    """One action on the tickets selected in the queue; each ticket's outcome is reported by reference."""
+    """One action on the tickets selected in the queue; each ticket's outcome is reported by reference.
+
+    GET: the bulk form on its own page (tickets named in a text box), or for htmx its inputs,
+    which the queue's bulk panel loads when it opens.
+    """
     access = get_programme_for(request.user, slug)
     if not access.can_work_queue or access.is_read_only:
         raise PermissionDenied("Only the support team acts on tickets in bulk.")
+    assignees = selectors.assignees(access.programme)
+    if request.method == "GET":
+        context = {
+            "access": access,
+            "programme": access.programme,
+            "bulk_form": BulkForm(access=access, assignees=assignees),
+        }
+        return render_page(request, "tickets/bulk.html" + ("#fields" if request.htmx else ""), context)
     form = BulkForm(
-        request.POST,
-        access=access,
-        assignees=selectors.assignees(access.programme),
-        references=request.POST.getlist("ticket") or None,
+        request.POST, access=access, assignees=assignees, references=request.POST.getlist("ticket") or None
     )
     queue_url = safe_next(request, reverse("tickets:queue", args=[slug]))
     if not form.is_valid():
+        if "ticket" not in request.POST and "tickets" in request.POST:  # from the bulk page itself
+            context = {"access": access, "programme": access.programme, "bulk_form": form}
+            return render_page(request, "tickets/bulk.html", context, status=400)
         context = _queue_context(request, access, bulk_form=form)
         context["queue_url"] = queue_url
         return render_page(request, "tickets/queue.html", context, status=400)

@@ -167,6 +167,8 @@ def _detail_context(
         "take_action": ui("take") if "take" in actions else None,
         "side_actions": [ui(action) for action in SIDE_ACTIONS if action in actions],
         "done": done,
+        # The support team inserts a canned reply into the comment box; the list loads when opened.
+        "offers_canned_replies": "comment" in actions and access.can_work_queue,
         "is_reporter": ticket.reporter_id == access.user.pk,
         # The edit form's process suggestions, only when that form is on the page.
         "processes": selectors.process_suggestions(access.programme) if bound_action == "edit" else [],
