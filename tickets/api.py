@@ -49,6 +49,7 @@ from tickets.serializers import (
     CannedReplySerializer,
     CommentCreateSerializer,
     CommentSerializer,
+    DuplicateSerializer,
     ErrorSerializer,
     EscalateSerializer,
     KnownIssueSerializer,
@@ -477,6 +478,51 @@ class TicketViewSet(
         return Response(
             {"results": [{"reference": o.reference, "ok": o.ok, "detail": o.detail} for o in outcomes]}
         )
+
+    @extend_schema(
+        summary="Close a ticket as a duplicate of another",
+        description="The support team. The duplicate is closed with a link to its original (`duplicate_of`); "
+        "its reporter is notified and follows the original. It still counts in intake.",
+        request=DuplicateSerializer,
+        responses={200: TicketDetailSerializer, **ERRORS, **CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        data = self.input(DuplicateSerializer)
+        original = selectors.ticket_by_reference(self.access, data["original"].upper())
+        if original is None:
+            raise serializers.ValidationError(
+                {"original": f"No ticket {data['original']} in this programme."}
+            )
+        with self.service_errors():
+            services.ticket_mark_duplicate(access=self.access, ticket=ticket, original=original)
+        return self.detail_response(ticket)
+
+    @extend_schema(
+        summary="Follow a ticket",
+        description="Any member who may see the ticket; followers are notified of its comments, status "
+        "changes and resolution.",
+        request=None,
+        responses={204: OpenApiResponse(description="You follow the ticket."), 404: ERRORS[404]},
+    )
+    @action(detail=True, methods=["post"])
+    def watch(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        with self.service_errors():
+            services.ticket_watch(access=self.access, ticket=ticket)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Stop following a ticket",
+        request=None,
+        responses={204: OpenApiResponse(description="You no longer follow the ticket."), 404: ERRORS[404]},
+    )
+    @action(detail=True, methods=["post"])
+    def unwatch(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        services.ticket_unwatch(access=self.access, ticket=ticket)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         summary="Move a ticket to another tier",

@@ -330,3 +330,12 @@ class CannedReplyForm(forms.Form):
     body = forms.CharField(
         label="Text", widget=forms.Textarea(attrs={"rows": 5}), help_text="The desk edits it before sending."
     )
+
+
+class DuplicateForm(forms.Form):
+    original = forms.CharField(
+        label="Original ticket", max_length=30, help_text="Its reference, e.g. ACME-12 (same programme)."
+    )
+
+    def clean_original(self) -> str:
+        return self.cleaned_data["original"].strip().upper()

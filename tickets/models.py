@@ -191,6 +191,14 @@ class Ticket(models.Model):
         editable=False,
         help_text="When the ticket was brought in from another tracker; its history before this is not news.",
     )
+    duplicate_of = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        help_text="The original this ticket was closed as a duplicate of.",
+    )
     resolution = models.TextField(blank=True)
     resolved_at_tier = models.PositiveSmallIntegerField(choices=Tier.choices, null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -448,3 +456,19 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TicketWatcher(models.Model):
+    """A member who follows a ticket and is told of its public changes (comments, status,
+    resolution). Reporters and assignees follow by default; anyone who may see it can follow."""
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="watchers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="watched_tickets")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="ticketwatcher_unique")]
+        indexes = [models.Index(fields=["user", "ticket"], name="ticketwatcher_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} watches {self.ticket_id}"

@@ -350,6 +350,8 @@ class Rendering:
             resolution=ticket.resolution,
             source_reference=ticket.source_reference,
             known_issue_title=None if known_issue is None else known_issue.title,
+            # Rare: read only for a duplicate (one query then).
+            duplicate_of=ticket.duplicate_of.reference if ticket.duplicate_of_id else None,
             comments=[
                 {
                     "id": comment.pk,
@@ -551,6 +553,12 @@ class TicketDetailSerializer(TicketSerializer):
     )
     computed_severity = severity_field(read_only=True, allow_null=True)
     known_issue_title = serializers.CharField(source="known_issue.title", read_only=True, allow_null=True)
+    duplicate_of = serializers.CharField(
+        source="duplicate_of.reference",
+        read_only=True,
+        allow_null=True,
+        help_text="The original's reference when this ticket was closed as its duplicate.",
+    )
     replication_steps = serializers.SerializerMethodField(
         help_text="Tier 3 working notes: null for callers who do not see internal notes."
     )
@@ -571,6 +579,7 @@ class TicketDetailSerializer(TicketSerializer):
             "resolution",
             "source_reference",
             "known_issue_title",
+            "duplicate_of",
             "comments",
             "timeline",
             "attachments",
@@ -716,6 +725,12 @@ class AttachmentUploadSerializer(serializers.Serializer):
         help_text="Images (PNG, JPEG, GIF), PDF, ZIP/Office or text logs; 10 MB at most."
     )
     internal = serializers.BooleanField(default=False)
+
+
+class DuplicateSerializer(serializers.Serializer):
+    original = serializers.CharField(
+        help_text="Reference of the original ticket, e.g. ACME-12 (same programme)."
+    )
 
 
 class BulkSerializer(serializers.Serializer):

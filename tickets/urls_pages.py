@@ -43,6 +43,7 @@ urlpatterns = [
     path("tickets/mine/", views.my_tickets, name="mine"),
     path("tickets/<ticket_ref:reference>/", views.ticket_detail, name="detail"),
     path("tickets/<ticket_ref:reference>/row-actions/", views.row_actions, name="row_actions"),
+    path("tickets/<ticket_ref:reference>/follow/", views.ticket_follow, name="follow"),
     path(
         "tickets/<ticket_ref:reference>/attachments/<int:pk>/",
         views.attachment_download,

@@ -102,6 +102,7 @@ MATRIX: dict[str, Entry] = {
     # One action's form (probed with "edit", see probe.param_values): who may take that action.
     "tickets:action_form": page("ticket", GET=members(TICKET_WRITERS)),
     "tickets:row_actions": page("ticket", GET=members(QUEUE)),
+    "tickets:follow": page("ticket", POST=members(), data={"POST": lambda side: {"follow": "1"}}),
     "tickets:bulk": page(
         GET=members(QUEUE),
         POST=members(QUEUE),
@@ -137,6 +138,7 @@ MATRIX: dict[str, Entry] = {
             ("edit", TICKET_WRITERS, lambda side: {"description": "More detail."}, {"owner": REFUSED}),
             ("attach", WRITERS, lambda side: {"file": uploaded("screen.png", PNG)}, {}),
             ("link", (*QUEUE, "champion"), lambda side: {"known_issue": side.objects["known_issue"].pk}, {}),
+            ("duplicate", QUEUE, lambda side: {"original": side.objects["other_ticket"].reference}, {}),
         )
     },
     "tickets:known_issues": page(GET=members()),
@@ -316,6 +318,13 @@ MATRIX: dict[str, Entry] = {
             }
         },
     ),
+    "api:ticket-duplicate": api(
+        "ticket",
+        POST=members(QUEUE),
+        data={"POST": lambda side: {"original": side.objects["other_ticket"].reference}},
+    ),
+    "api:ticket-watch": api("ticket", POST=members()),
+    "api:ticket-unwatch": api("ticket", POST=members()),
     "api:ticket-assign": api(
         "ticket", POST=members(QUEUE), data={"POST": lambda side: {"assignee": side.user("desk").username}}
     ),

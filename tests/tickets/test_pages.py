@@ -30,6 +30,11 @@ PAGE_RULES = {
     "known_issue_new": WORKERS_ONLY,
     "known_issue_edit": WORKERS_ONLY,
     "notifications": ALL_MEMBERS,
+    "bulk": WORKERS_ONLY,  # the bulk form on its own page
+    "canned_replies": WORKERS_ONLY,  # leads write, the support team reads
+    "canned_reply_edit": {**WORKERS_ONLY, "desk": 403, "engineer": 403, "bau": 403},
+    "follow": dict.fromkeys(ROLES, 405),  # POST only: any member who sees the ticket
+    "canned_reply_delete": dict.fromkeys(ROLES, 405),  # POST only (leads)
 }
 
 
@@ -52,6 +57,15 @@ def page_url(name, ticket, issue) -> str:
         return reverse("tickets:action_form", args=["acme", ticket.reference, "comment"])
     if name == "known_issue_edit":
         return reverse("tickets:known_issue_edit", args=["acme", issue.pk])
+    if name == "follow":
+        return reverse("tickets:follow", args=["acme", ticket.reference])
+    if name in ("canned_reply_edit", "canned_reply_delete"):
+        from tickets.models import CannedReply
+
+        reply = CannedReply.objects.get_or_create(
+            programme=issue.programme, title="Hello", defaults={"body": "Hi", "created_by": issue.created_by}
+        )[0]
+        return reverse(f"tickets:{name}", args=["acme", reply.pk])
     return reverse(f"tickets:{name}", args=["acme"])
 
 

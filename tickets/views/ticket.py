@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.vocabulary import Category, EventKind, Status
-from tickets import selectors
+from tickets import selectors, services
 from tickets.actions import (
     ACTION_LABELS,
     EAGER_ACTIONS,
@@ -43,6 +43,8 @@ def _event_summary(event: TicketEvent) -> str:
     kind = event.kind
     if kind == EventKind.CREATED:
         return "logged the ticket"
+    if kind == EventKind.CLOSED and isinstance(event.data, dict) and event.data.get("duplicate_of"):
+        return f"closed it as a duplicate of {event.data['duplicate_of']}"
     if kind in (EventKind.STATUS, EventKind.CLOSED):
         return f"moved it from {status(event.from_value)} to {status(event.to_value)}"
     if kind == EventKind.SEVERITY:
@@ -168,6 +170,7 @@ def _detail_context(
         "side_actions": [ui(action) for action in SIDE_ACTIONS if action in actions],
         "done": done,
         # The support team inserts a canned reply into the comment box; the list loads when opened.
+        "following": ticket.following,
         "offers_canned_replies": "comment" in actions and access.can_work_queue,
         "is_reporter": ticket.reporter_id == access.user.pk,
         # The edit form's process suggestions, only when that form is on the page.
@@ -258,3 +261,18 @@ def _error_texts(form) -> list[str]:
         for error in errors:
             texts.append(f"{label}: {error}" if label and field != "__all__" else str(error))
     return texts
+
+
+@require_POST
+@login_required
+def ticket_follow(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    """Follow (follow=1) or unfollow (follow=0) a ticket: any member who may see it."""
+    access = get_programme_for(request.user, slug)
+    ticket = selectors.ticket_for_page(access, reference)
+    if request.POST.get("follow") == "0":
+        services.ticket_unwatch(access=access, ticket=ticket)
+        messages.success(request, f"You no longer follow {ticket.reference}.")
+    else:
+        services.ticket_watch(access=access, ticket=ticket)
+        messages.success(request, f"You follow {ticket.reference}: you will be told of its public changes.")
+    return redirect("tickets:detail", slug=slug, reference=ticket.reference)
