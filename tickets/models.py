@@ -472,3 +472,28 @@ class TicketWatcher(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} watches {self.ticket_id}"
+
+
+class TicketRating(models.Model):
+    """The reporter's rating of one resolution of their ticket (1-5, with an optional comment).
+
+    One per resolution: a ticket reopened and resolved again is rated again; rating the same
+    resolution twice replaces the first answer.
+    """
+
+    ticket = models.ForeignKey(Ticket, models.PROTECT, related_name="ratings")
+    resolved_at = models.DateTimeField(help_text="The resolution rated (the ticket's resolved_at then).")
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    rated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "resolved_at"], name="ticketrating_one_per_resolution"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="ticketrating_1_to_5"),
+        ]
+        indexes = [models.Index(fields=["rated_at"], name="ticketrating_rated_at")]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 for {self.ticket_id}"

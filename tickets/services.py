@@ -474,8 +474,9 @@ def ticket_resolve(
         kind="ticket_resolved",
         key=f"resolved:{ticket.pk}:{now.isoformat()}",
         subject=f"{ticket.reference} is resolved: {ticket.title}",
-        body=resolution.strip(),
-        link=f"/p/{ticket.programme.slug}/tickets/{ticket.reference}/",
+        body=f"{resolution.strip()}\n\nHow did we do? Rate the resolution in one click: "
+        f"/p/{ticket.programme.slug}/tickets/{ticket.reference}/rate/",
+        link=f"/p/{ticket.programme.slug}/tickets/{ticket.reference}/rate/",
         at=now,
     )
     _tell_watchers(
@@ -1181,3 +1182,33 @@ def ticket_mark_duplicate(
         at=now,
     )
     return ticket
+
+
+# Satisfaction on resolution ---------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_rate(
+    *, access: ProgrammeAccess, ticket: Ticket, rating: int, comment: str = "", at: datetime | None = None
+):
+    """The reporter rates the resolution of their resolved (or closed) ticket, 1 to 5."""
+    from tickets.models import TicketRating
+
+    access.require_open()
+    if access.user is None or ticket.reporter_id != access.user.pk:
+        _deny("Only the person who reported the ticket rates its resolution.")
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED) or ticket.resolved_at is None:
+        raise TicketStateError(f"{ticket.reference} is not resolved: there is no resolution to rate yet.")
+    if rating not in (1, 2, 3, 4, 5):
+        raise ValidationError({"rating": "Rate from 1 (poor) to 5 (excellent)."})
+    rated, _ = TicketRating.objects.update_or_create(
+        ticket=ticket,
+        resolved_at=ticket.resolved_at,
+        defaults={
+            "rating": rating,
+            "comment": comment.strip(),
+            "rated_by": access.user,
+            "rated_at": at or timezone.now(),
+        },
+    )
+    return rated

@@ -44,6 +44,7 @@ urlpatterns = [
     path("tickets/<ticket_ref:reference>/", views.ticket_detail, name="detail"),
     path("tickets/<ticket_ref:reference>/row-actions/", views.row_actions, name="row_actions"),
     path("tickets/<ticket_ref:reference>/follow/", views.ticket_follow, name="follow"),
+    path("tickets/<ticket_ref:reference>/rate/", views.ticket_rate, name="rate"),
     path(
         "tickets/<ticket_ref:reference>/attachments/<int:pk>/",
         views.attachment_download,

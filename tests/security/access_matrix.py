@@ -102,6 +102,13 @@ MATRIX: dict[str, Entry] = {
     # One action's form (probed with "edit", see probe.param_values): who may take that action.
     "tickets:action_form": page("ticket", GET=members(TICKET_WRITERS)),
     "tickets:row_actions": page("ticket", GET=members(QUEUE)),
+    # The reporter (the champion) rates the world's ticket; it is not resolved, so the POST is refused (409).
+    "tickets:rate": page(
+        "ticket",
+        GET=members(("champion",)),
+        POST=members(("champion",), champion=REFUSED),
+        data={"POST": lambda side: {"rating": "5"}},
+    ),
     "tickets:follow": page("ticket", POST=members(), data={"POST": lambda side: {"follow": "1"}}),
     "tickets:bulk": page(
         GET=members(QUEUE),

@@ -30,6 +30,7 @@ PAGE_RULES = {
     "known_issue_new": WORKERS_ONLY,
     "known_issue_edit": WORKERS_ONLY,
     "notifications": ALL_MEMBERS,
+    "rate": {**dict.fromkeys(ROLES[:-1], 403), "champion": 200},  # the reporter only
     "bulk": WORKERS_ONLY,  # the bulk form on its own page
     "canned_replies": WORKERS_ONLY,  # leads write, the support team reads
     "canned_reply_edit": {**WORKERS_ONLY, "desk": 403, "engineer": 403, "bau": 403},
@@ -57,8 +58,8 @@ def page_url(name, ticket, issue) -> str:
         return reverse("tickets:action_form", args=["acme", ticket.reference, "comment"])
     if name == "known_issue_edit":
         return reverse("tickets:known_issue_edit", args=["acme", issue.pk])
-    if name == "follow":
-        return reverse("tickets:follow", args=["acme", ticket.reference])
+    if name in ("follow", "rate"):
+        return reverse(f"tickets:{name}", args=["acme", ticket.reference])
     if name in ("canned_reply_edit", "canned_reply_delete"):
         from tickets.models import CannedReply
 

@@ -15,7 +15,7 @@ from tickets.views.log import ticket_assist, ticket_new
 from tickets.views.mine import my_tickets
 from tickets.views.notifications import notifications, notifications_read
 from tickets.views.queue import bulk, queue, row_actions
-from tickets.views.ticket import ticket_action, ticket_action_form, ticket_detail, ticket_follow
+from tickets.views.ticket import ticket_action, ticket_action_form, ticket_detail, ticket_follow, ticket_rate
 
 __all__ = [
     "attachment_download",
@@ -36,5 +36,6 @@ __all__ = [
     "ticket_assist",
     "ticket_detail",
     "ticket_follow",
+    "ticket_rate",
     "ticket_new",
 ]
