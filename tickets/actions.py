@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.template.loader import render_to_string
 
@@ -267,6 +267,8 @@ def _perform(action: str, access: ProgrammeAccess, ticket: Ticket, data: dict) -
         services.ticket_link(access=access, ticket=ticket, known_issue=data["known_issue"])
         return "Linked to the known issue." if data["known_issue"] else "Unlinked from the known issue."
     if action == "duplicate":
+        if not access.can_work_queue:  # before looking the original up: a refusal, not a 400
+            raise PermissionDenied("Only the support team marks a ticket as a duplicate.")
         original = selectors.ticket_by_reference(access, data["original"])
         if original is None:
             raise ValidationError({"original": f"No ticket {data['original']} in this programme."})

@@ -489,6 +489,8 @@ class TicketViewSet(
     @action(detail=True, methods=["post"])
     def duplicate(self, request, *args, **kwargs):
         ticket = self.get_object()
+        if not self.access.can_work_queue:  # before looking the original up: a refusal, not a 400
+            raise exceptions.PermissionDenied("Only the support team marks a ticket as a duplicate.")
         data = self.input(DuplicateSerializer)
         original = selectors.ticket_by_reference(self.access, data["original"].upper())
         if original is None:

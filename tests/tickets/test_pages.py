@@ -258,7 +258,8 @@ def test_the_notifications_inbox_lists_marks_read_and_counts_unread(
     assert 'class="badge red count">1<' in page, "the navigation shows one unread"
     inbox = client.get("/p/acme/notifications/").content.decode()
     assert f"{ticket.reference} is resolved" in inbox and "Tax lookup fixed." in inbox
-    assert f'href="/p/acme/tickets/{ticket.reference}/"' in inbox
+    # The resolution notice leads to the one-click rating page (which links to the ticket).
+    assert f'href="/p/acme/tickets/{ticket.reference}/rate/"' in inbox
     note = Notification.objects.get(recipient=champion.user, channel="in_app")
     response = client.post("/p/acme/notifications/read/", {"id": note.pk})
     assert response.status_code == 302
