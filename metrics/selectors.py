@@ -26,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from hypercare.aggregates import cached_aggregate
@@ -35,7 +35,7 @@ from hypercare.vocabulary import Tier
 from metrics.models import MetricSeries
 from metrics.telemetry import rollup
 from sla.outcomes import resolution_judged_q, resolution_met_q
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketRating
 
 # The window every screen uses for a figure unless it says otherwise: the scorecard's KPIs, the
 # exit criteria's default windows and the status reports all read it from here.
@@ -431,3 +431,62 @@ def resolution_sla_compliance_by(
             compute=lambda: _compliance_rows(programme, window, team, by),
         )
     return {row[by]: Compliance(part=row["met"], whole=row["judged"], window=window) for row in rows}
+
+
+# Satisfaction on resolution -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """Reporters' ratings (1-5) of resolutions, given in a window: their sum and number."""
+
+    total: int
+    ratings: int
+    window: Window
+
+    @property
+    def average(self) -> Fraction | None:
+        return Fraction(self.total, self.ratings) if self.ratings else None
+
+    @property
+    def text(self) -> str:
+        """ "4.3 / 5 (12 ratings)", or "no ratings"."""
+        if not self.ratings:
+            return "no ratings"
+        return f"{float(self.average):.1f} / 5 ({self.ratings} rating{'s' if self.ratings != 1 else ''})"
+
+    def as_dict(self) -> dict:
+        average = self.average
+        return {
+            "average": None if average is None else round(float(average), 2),
+            "ratings": self.ratings,
+            "window": self.window.as_dict(),
+        }
+
+
+def satisfaction(programme, window: Window) -> Satisfaction:
+    """The ratings reporters gave in the window (by when they rated), whatever the ticket's age."""
+    row = TicketRating.objects.filter(
+        ticket__programme=programme, rated_at__gte=window.start, rated_at__lt=window.until
+    ).aggregate(total=Sum("rating"), ratings=Count("pk"))
+    return Satisfaction(total=row["total"] or 0, ratings=row["ratings"], window=window)
+
+
+def satisfaction_weekly(programme, *, weeks: int = 4, at: datetime | None = None) -> list[Satisfaction]:
+    """`satisfaction` of each of the last `weeks` seven-day windows, oldest first (the last one
+    ends today), in one query."""
+    at = at or timezone.now()
+    last = local_date(programme, at)
+    windows = [
+        Window.ending(programme, days=7, at=at, last=last - timedelta(days=7 * n))
+        for n in reversed(range(weeks))
+    ]
+    figures = {}
+    for n, window in enumerate(windows):
+        given = Q(rated_at__gte=window.start, rated_at__lt=window.until)
+        figures |= {f"t{n}": Sum("rating", filter=given), f"n{n}": Count("pk", filter=given)}
+    row = TicketRating.objects.filter(ticket__programme=programme).aggregate(**figures)
+    return [
+        Satisfaction(total=row[f"t{n}"] or 0, ratings=row[f"n{n}"], window=window)
+        for n, window in enumerate(windows)
+    ]

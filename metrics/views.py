@@ -22,6 +22,7 @@ from metrics.forms import BaselineForm, CsvUploadForm, SeriesForm, ThresholdForm
 from metrics.kpis import KPI_BY_SLUG, KPIS, Area, Direction, threshold_for
 from metrics.models import Baseline, IngestionToken, KpiThreshold, MetricSeries, TelemetryUpload
 from metrics.scorecard import ProgrammeMetrics
+from metrics.selectors import satisfaction_weekly
 from metrics.telemetry import DIMENSIONS
 
 PREVIEW_ROWS = 20
@@ -60,6 +61,8 @@ def scorecard(request: HttpRequest, slug: str) -> HttpResponse:
         "areas": metrics.areas(),
         "findings": metrics.findings(),
         "queue_charts": _chart_entries(metrics, QUEUE_CHARTS, slug),
+        # Reporters' ratings of resolutions, week by week (metrics.selectors.satisfaction).
+        "satisfaction": satisfaction_weekly(access.programme, weeks=4),
     }
     return render(request, "metrics/scorecard.html", context)
 

@@ -111,6 +111,20 @@ def judge(ticket, at: datetime) -> Outcome:
     )
 
 
+def breached_since(ticket, at: datetime) -> datetime | None:
+    """When the earliest breached target fell due (None when neither is breached at `at`)."""
+    outcome = judge(ticket, at)
+    dues = [
+        due
+        for due, breached in (
+            (_get(ticket, "response_due_at"), outcome.response_breached),
+            (_get(ticket, "resolution_due_at"), outcome.resolution_breached),
+        )
+        if breached and due is not None
+    ]
+    return min(dues) if dues else None
+
+
 # The same rules as Q objects --------------------------------------------------------------
 
 

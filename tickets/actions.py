@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.template.loader import render_to_string
 
@@ -58,9 +58,24 @@ ACTION_LABELS: dict[str, tuple[str, str, str]] = {
     "assign": ("Assign", "Assign", ""),
     "severity": ("Change severity", "Change severity", ""),
     "link": ("Link to a known issue", "Link", ""),
+    "duplicate": (
+        "Mark as duplicate",
+        "Close as duplicate",
+        "It is closed with a link to the original; its reporter is told and follows the original.",
+    ),
     "edit": ("Edit", "Save", ""),
 }
-SIDE_ACTIONS = ("transition", "resolve", "escalate", "reopen", "assign", "severity", "link", "edit")
+SIDE_ACTIONS = (
+    "transition",
+    "resolve",
+    "escalate",
+    "reopen",
+    "assign",
+    "severity",
+    "link",
+    "duplicate",
+    "edit",
+)
 EAGER_ACTIONS = ("comment",)  # shown open at first sight: rendered with the page
 # The URL conf routes exactly these (tickets/urls_pages.py).
 TICKET_ACTIONS = tuple(ACTION_LABELS)
@@ -130,6 +145,8 @@ def allowed_actions(access: ProgrammeAccess, ticket: Ticket) -> set[str]:
             actions.add("resolve")
         if done:
             actions.add("reopen")
+        if ticket.status != Status.CLOSED:
+            actions.add("duplicate")
     elif is_reporter:
         actions |= {"link", "edit"}
         if done:
@@ -169,6 +186,8 @@ def action_form(action: str, access: ProgrammeAccess, ticket: Ticket, data=None,
         return forms.SeverityForm(data, initial={"severity": ticket.severity})
     if action == "link":
         return forms.LinkForm(data, programme=programme, initial={"known_issue": ticket.known_issue_id})
+    if action == "duplicate":
+        return forms.DuplicateForm(data)
     if action == "edit":
         return forms.EditForm(
             data,
@@ -253,6 +272,14 @@ def _perform(action: str, access: ProgrammeAccess, ticket: Ticket, data: dict) -
     if action == "link":
         services.ticket_link(access=access, ticket=ticket, known_issue=data["known_issue"])
         return "Linked to the known issue." if data["known_issue"] else "Unlinked from the known issue."
+    if action == "duplicate":
+        if not access.can_work_queue:  # before looking the original up: a refusal, not a 400
+            raise PermissionDenied("Only the support team marks a ticket as a duplicate.")
+        original = selectors.ticket_by_reference(access, data["original"])
+        if original is None:
+            raise ValidationError({"original": f"No ticket {data['original']} in this programme."})
+        services.ticket_mark_duplicate(access=access, ticket=ticket, original=original)
+        return f"{ticket.reference} closed as a duplicate of {original.reference}; its reporter is told."
     if action == "edit":
         changes = {name: value for name, value in data.items() if name in services.EDITABLE_FIELDS}
         services.ticket_update(access=access, ticket=ticket, **changes)
@@ -265,4 +292,10 @@ def _perform(action: str, access: ProgrammeAccess, ticket: Ticket, data: dict) -
     raise Http404("No such action.")
 
 
-ERROR_FIELDS = {"severity_reason": "reason", "to_tier": "to_tier", "body": "body", "file": "file"}
+ERROR_FIELDS = {
+    "severity_reason": "reason",
+    "to_tier": "to_tier",
+    "body": "body",
+    "file": "file",
+    "original": "original",
+}

@@ -27,16 +27,29 @@ from hypercare.compiled import CompiledQuery
 from hypercare.models import BusinessCalendar, Holiday, Membership
 from hypercare.pagination import DeferredJoinPaginator
 from hypercare.vocabulary import OPEN_STATUSES
-from tickets import services
+from tickets import selectors, services
+from tickets.bulk import BulkForm, tickets_bulk_apply
 from tickets.filters import KnownIssueFilter, ProgrammeFilterBackend, TicketFilter
-from tickets.models import Attachment, Comment, KnownIssue, ProgrammeTicketCount, Ticket, TicketEvent
+from tickets.models import (
+    Attachment,
+    CannedReply,
+    Comment,
+    KnownIssue,
+    ProgrammeTicketCount,
+    Ticket,
+    TicketEvent,
+)
 from tickets.serializers import (
     ROW_COLUMNS,
     AssignSerializer,
     AttachmentSerializer,
     AttachmentUploadSerializer,
+    BulkResultSerializer,
+    BulkSerializer,
+    CannedReplySerializer,
     CommentCreateSerializer,
     CommentSerializer,
+    DuplicateSerializer,
     ErrorSerializer,
     EscalateSerializer,
     KnownIssueSerializer,
@@ -427,6 +440,95 @@ class TicketViewSet(
         return self.detail_response(ticket)
 
     @extend_schema(
+        summary="One action on many tickets",
+        description="assign, transition, severity (one reason), link or resolve (one note) on each ticket "
+        "named, each through the same rules as the single action. 200 lists every ticket's outcome: "
+        "`ok` false with the reason for each refused or unknown ticket; the others changed. "
+        "Only the support team (403 otherwise); at most 200 tickets.",
+        request=BulkSerializer,
+        responses={200: BulkResultSerializer, 400: ERRORS[400], 403: ERRORS[403], 404: ERRORS[404]},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request, *args, **kwargs):
+        if not self.access.can_work_queue or self.access.is_read_only:
+            raise exceptions.PermissionDenied("Only the support team acts on tickets in bulk.")
+        data = self.input(BulkSerializer)
+        form_data = {
+            key: data[key]
+            for key in ("action", "status", "comment", "severity", "reason", "resolution")
+            if data.get(key) is not None
+        }
+        if data.get("assignee") is not None:
+            form_data["assignee"] = _member_by_username(self.programme, data["assignee"]).pk
+        if data.get("known_issue") is not None:
+            form_data["known_issue"] = data["known_issue"]
+        form = BulkForm(
+            form_data,
+            access=self.access,
+            assignees=selectors.assignees(self.programme),
+            references=data["tickets"],
+        )
+        if not form.is_valid():
+            raise serializers.ValidationError({field: list(errors) for field, errors in form.errors.items()})
+        with self.service_errors():
+            outcomes = tickets_bulk_apply(
+                access=self.access,
+                references=form.cleaned_data["references"],
+                action=form.cleaned_data["action"],
+                data=form.cleaned_data,
+            )
+        return Response(
+            {"results": [{"reference": o.reference, "ok": o.ok, "detail": o.detail} for o in outcomes]}
+        )
+
+    @extend_schema(
+        summary="Close a ticket as a duplicate of another",
+        description="The support team. The duplicate is closed with a link to its original (`duplicate_of`); "
+        "its reporter is notified and follows the original. It still counts in intake.",
+        request=DuplicateSerializer,
+        responses={200: TicketDetailSerializer, **ERRORS, **CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        if not self.access.can_work_queue:  # before looking the original up: a refusal, not a 400
+            raise exceptions.PermissionDenied("Only the support team marks a ticket as a duplicate.")
+        data = self.input(DuplicateSerializer)
+        original = selectors.ticket_by_reference(self.access, data["original"].upper())
+        if original is None:
+            raise serializers.ValidationError(
+                {"original": f"No ticket {data['original']} in this programme."}
+            )
+        with self.service_errors():
+            services.ticket_mark_duplicate(access=self.access, ticket=ticket, original=original)
+        return self.detail_response(ticket)
+
+    @extend_schema(
+        summary="Follow a ticket",
+        description="Any member who may see the ticket; followers are notified of its comments, status "
+        "changes and resolution.",
+        request=None,
+        responses={204: OpenApiResponse(description="You follow the ticket."), 404: ERRORS[404]},
+    )
+    @action(detail=True, methods=["post"])
+    def watch(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        with self.service_errors():
+            services.ticket_watch(access=self.access, ticket=ticket)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Stop following a ticket",
+        request=None,
+        responses={204: OpenApiResponse(description="You no longer follow the ticket."), 404: ERRORS[404]},
+    )
+    @action(detail=True, methods=["post"])
+    def unwatch(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        services.ticket_unwatch(access=self.access, ticket=ticket)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
         summary="Move a ticket to another tier",
         description="Up to Tier 3 only with documented replication_steps; back down with a note. "
         "A champion may pass their own Tier 1 ticket to the desk.",
@@ -644,3 +746,96 @@ class KnownIssueViewSet(
                 access=self.access, known_issue=known_issue, **serializer.validated_data
             )
         return Response(self.fresh(known_issue))
+
+
+CANNED_WRITE = {
+    400: ERRORS[400],
+    403: OpenApiResponse(
+        ErrorSerializer, description="Only the programme's hypercare leads manage canned replies."
+    ),
+    409: OpenApiResponse(
+        ErrorSerializer, description="The programme is closed: its canned replies are read-only."
+    ),
+}
+CANNED_READ = {
+    403: OpenApiResponse(ErrorSerializer, description="Canned replies are for the support team and leads."),
+    404: OpenApiResponse(ErrorSerializer, description="No such programme (or canned reply) for you."),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Canned replies of the programme",
+        description="Read by the support team and leads.",
+        responses={200: CannedReplySerializer(many=True), **CANNED_READ},
+    ),
+    retrieve=extend_schema(summary="A canned reply", responses={200: CannedReplySerializer, **CANNED_READ}),
+)
+class CannedReplyViewSet(
+    ServiceErrorsMixin,
+    ProgrammeScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Replies the desk sends often: leads write them, the support team reads them."""
+
+    lookup_value_regex = "[0-9]+"
+    queryset = CannedReply.objects.none()
+    serializer_class = CannedReplySerializer
+    filter_backends = []
+    pagination_class = None
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not (self.access.can_work_queue or self.access.is_lead):
+            raise exceptions.PermissionDenied("Canned replies are for the support team and leads.")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CannedReply.objects.none()
+        return CannedReply.objects.filter(programme=self.programme).select_related("created_by")
+
+    @extend_schema(
+        summary="Add a canned reply",
+        description="Leads only. Titles are unique in the programme.",
+        request=CannedReplySerializer,
+        responses={201: CannedReplySerializer, **CANNED_WRITE, 404: CANNED_READ[404]},
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with self.service_errors():
+            reply = services.canned_reply_create(access=self.access, **serializer.validated_data)
+        return Response(self.get_serializer(reply).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Edit a canned reply",
+        description="Leads only.",
+        request=CannedReplySerializer,
+        responses={200: CannedReplySerializer, **CANNED_WRITE, **CANNED_READ},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        reply = self.get_object()
+        serializer = self.get_serializer(reply, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        with self.service_errors():
+            services.canned_reply_update(access=self.access, reply=reply, **serializer.validated_data)
+        return Response(self.get_serializer(reply).data)
+
+    @extend_schema(
+        summary="Delete a canned reply",
+        description="Leads only; comments already sent keep their text.",
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            403: CANNED_WRITE[403],
+            409: CANNED_WRITE[409],
+            **CANNED_READ,
+        },
+    )
+    def destroy(self, request, *args, **kwargs):
+        reply = self.get_object()
+        with self.service_errors():
+            services.canned_reply_delete(access=self.access, reply=reply)
+        return Response(status=status.HTTP_204_NO_CONTENT)

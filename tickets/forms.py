@@ -353,3 +353,19 @@ def field_errors(error: ValidationError, rename: dict[str, str]) -> ValidationEr
     if not hasattr(error, "error_dict"):
         return error
     return ValidationError({rename.get(field, field): errors for field, errors in error.error_dict.items()})
+
+
+class CannedReplyForm(forms.Form):
+    title = forms.CharField(max_length=100, help_text="How the desk finds it, e.g. “Password reset steps”.")
+    body = forms.CharField(
+        label="Text", widget=forms.Textarea(attrs={"rows": 5}), help_text="The desk edits it before sending."
+    )
+
+
+class DuplicateForm(forms.Form):
+    original = forms.CharField(
+        label="Original ticket", max_length=30, help_text="Its reference, e.g. ACME-12 (same programme)."
+    )
+
+    def clean_original(self) -> str:
+        return self.cleaned_data["original"].strip().upper()

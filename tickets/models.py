@@ -207,6 +207,14 @@ class Ticket(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     proposed_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        help_text="The original this ticket was closed as a duplicate of.",
+    )
     resolution = models.TextField(blank=True)
     resolved_at_tier = models.PositiveSmallIntegerField(choices=Tier.choices, null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -509,3 +517,65 @@ class SavedImportMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracker} mapping of {self.programme}"
+
+
+class CannedReply(models.Model):
+    """A reply the desk sends often, kept per programme by its leads; the desk inserts it into a
+    comment and edits it before sending."""
+
+    programme = models.ForeignKey(Programme, models.PROTECT, related_name="canned_replies")
+    title = models.CharField(max_length=100)
+    body = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "title"], name="cannedreply_title_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TicketWatcher(models.Model):
+    """A member who follows a ticket and is told of its public changes (comments, status,
+    resolution). Reporters and assignees follow by default; anyone who may see it can follow."""
+
+    ticket = models.ForeignKey(Ticket, models.CASCADE, related_name="watchers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="watched_tickets")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="ticketwatcher_unique")]
+        indexes = [models.Index(fields=["user", "ticket"], name="ticketwatcher_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} watches {self.ticket_id}"
+
+
+class TicketRating(models.Model):
+    """The reporter's rating of one resolution of their ticket (1-5, with an optional comment).
+
+    One per resolution: a ticket reopened and resolved again is rated again; rating the same
+    resolution twice replaces the first answer.
+    """
+
+    ticket = models.ForeignKey(Ticket, models.PROTECT, related_name="ratings")
+    resolved_at = models.DateTimeField(help_text="The resolution rated (the ticket's resolved_at then).")
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    rated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "resolved_at"], name="ticketrating_one_per_resolution"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="ticketrating_1_to_5"),
+        ]
+        indexes = [models.Index(fields=["rated_at"], name="ticketrating_rated_at")]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 for {self.ticket_id}"

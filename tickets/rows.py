@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
 from hypercare.roles import Team
+from hypercare.timewords import span_words
 from hypercare.vocabulary import (
     DONE_STATUSES,
     OPEN_STATUSES,
@@ -101,21 +102,38 @@ def due_at(ticket: Ticket):
     return ticket.resolution_due_at
 
 
+def sla_words(ticket: Ticket, at: datetime | None = None) -> str:
+    """How much: "breached 3 h ago" or "due in 40 min" (wall-clock time, at `at`: now), "" when
+    the ticket has no breach and no open target. The queue, the API and the ticket page say it alike."""
+    now = at or timezone.now()
+    since = outcomes.breached_since(ticket, now)
+    if since is not None:
+        return f"breached {span_words(now - since)} ago"
+    if ticket.status in DONE_STATUSES:
+        return ""
+    due = due_at(ticket)
+    if due is None:
+        return ""
+    if due < now:  # past due, not yet flagged or judged breached (e.g. a paused clock)
+        return f"due {span_words(now - due)} ago"
+    return f"due in {span_words(due - now)}"
+
+
 def _sla_cell(ticket: Ticket) -> str:
-    state = sla_state(ticket)
+    now = timezone.now()
+    state = sla_state(ticket, now)
     if state == "breached":
-        return '<span class="badge red">SLA breached</span>'
+        words = sla_words(ticket, now)
+        return f'<span class="badge red" title="SLA breached">{words or "SLA breached"}</span>'
+    due = due_at(ticket)
+    when = f' title="{_when(due)}"' if due else ""
     if state == "at-risk":
-        due = due_at(ticket)
-        return '<span class="badge amber">At risk</span>' + (
-            f" <small>due {_when(due, day=False)}</small>" if due else ""
-        )
+        return f'<span class="badge amber">At risk</span> <small{when}>{sla_words(ticket, now)}</small>'
     if state == "paused":
         return '<span class="badge">Paused</span>'
     if state == "due":
-        due = due_at(ticket)
         if due:
-            return f"<small>due {_when(due)}</small>"
+            return f"<small{when}>{sla_words(ticket, now)}</small>"
         return '<small class="help">responded · no resolution target</small>'
     if state == "met":
         return '<small class="help">met</small>'
@@ -191,8 +209,18 @@ class QueueRows:
         else:
             who = '<span class="empty">unassigned</span>'
         tier = int(ticket.tier)
+        pick = ""
+        if self.can_work_queue:
+            box = ""
+            if not (self.only_open and ticket.status not in OPEN_STATUSES):
+                # Belongs to the queue's bulk form (outside the table): no JavaScript needed.
+                box = (
+                    f'<input type="checkbox" name="ticket" value="{ref}" form="bulk-form" class="pick-box"'
+                    f' aria-label="Select {ref}">'
+                )
+            pick = f'\n      <td class="pick">{box}</td>'
         return (
-            f'<tr id="row-{ref}" class="ticket-row{" row-updated" if done else ""}">\n'
+            f'<tr id="row-{ref}" class="ticket-row{" row-updated" if done else ""}">{pick}\n'
             f'      <td class="ticket-cell"><a href="{url}" class="ref">{ref}</a>\n'
             f'        <span class="title">{escape(ticket.title)}</span>\n'
             f'        <small class="help">{escape(" · ".join(where))}</small>{notes}</td>\n'

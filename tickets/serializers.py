@@ -33,6 +33,7 @@ from tickets.models import (
     DETAILS_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     Attachment,
+    CannedReply,
     Comment,
     KnownIssue,
     KnownIssueStatus,
@@ -341,6 +342,8 @@ class Rendering:
             ),
             source_reference=ticket.source_reference,
             known_issue_title=None if known_issue is None else known_issue.title,
+            # Rare: read only for a duplicate (one query then).
+            duplicate_of=ticket.duplicate_of.reference if ticket.duplicate_of_id else None,
             comments=[
                 {
                     "id": comment.pk,
@@ -542,6 +545,12 @@ class TicketDetailSerializer(TicketSerializer):
     )
     computed_severity = severity_field(read_only=True, allow_null=True)
     known_issue_title = serializers.CharField(source="known_issue.title", read_only=True, allow_null=True)
+    duplicate_of = serializers.CharField(
+        source="duplicate_of.reference",
+        read_only=True,
+        allow_null=True,
+        help_text="The original's reference when this ticket was closed as its duplicate.",
+    )
     replication_steps = serializers.SerializerMethodField(
         help_text="Tier 3 working notes: null for callers who do not see internal notes."
     )
@@ -567,6 +576,7 @@ class TicketDetailSerializer(TicketSerializer):
             "proposed_resolution",
             "source_reference",
             "known_issue_title",
+            "duplicate_of",
             "comments",
             "timeline",
             "attachments",
@@ -727,6 +737,42 @@ class AttachmentUploadSerializer(serializers.Serializer):
     internal = serializers.BooleanField(default=False)
 
 
+class DuplicateSerializer(serializers.Serializer):
+    original = serializers.CharField(
+        help_text="Reference of the original ticket, e.g. ACME-12 (same programme)."
+    )
+
+
+class BulkSerializer(serializers.Serializer):
+    tickets = serializers.ListField(
+        child=serializers.CharField(), help_text='References of the tickets to change, e.g. ["ACME-12"].'
+    )
+    action = serializers.ChoiceField(choices=["assign", "transition", "severity", "link", "resolve"])
+    assignee = serializers.CharField(
+        allow_null=True, required=False, help_text="assign: a username; null unassigns."
+    )
+    status = serializers.CharField(required=False, help_text="transition: the status to move to.")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, help_text="transition: a public comment."
+    )
+    severity = serializers.IntegerField(required=False, help_text="severity: 1 to 4.")
+    reason = serializers.CharField(required=False, help_text="severity: one reason for every ticket.")
+    known_issue = serializers.IntegerField(
+        allow_null=True, required=False, help_text="link: id of a known issue; null unlinks."
+    )
+    resolution = serializers.CharField(required=False, help_text="resolve: one note for every reporter.")
+
+
+class BulkOutcomeSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    ok = serializers.BooleanField(help_text="Whether this ticket changed.")
+    detail = serializers.CharField(help_text="What happened, or why this ticket was refused.")
+
+
+class BulkResultSerializer(serializers.Serializer):
+    results = BulkOutcomeSerializer(many=True)
+
+
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
@@ -757,3 +803,14 @@ class KnownIssueSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "fixed_at", "created_by", "created_at", "updated_at"]
+
+
+class CannedReplySerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CannedReply
+        fields = ["id", "title", "body", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_by", "created_at", "updated_at"]
+        # Uniqueness per programme is the service's to check (with a message naming the title).
+        validators = []

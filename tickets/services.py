@@ -43,6 +43,7 @@ from tickets.models import (
     KnownIssueStatus,
     Ticket,
     TicketEvent,
+    TicketWatcher,
 )
 
 MIN_REPLICATION_STEPS = 20
@@ -365,6 +366,7 @@ def ticket_create(
         event.ticket = ticket
     TicketEvent.objects.bulk_create(events)
     ticket_clocks_alert(ticket=ticket, kinds=alerts, at=now)
+    _follow(ticket, reporter, at=now)
     ticket.logged_events = events
     signals.ticket_created.send(sender=Ticket, ticket=ticket, at=now, imported=imported)
     return ticket
@@ -439,6 +441,14 @@ def ticket_transition(
             ticket=ticket, author=access.user, body=comment.strip(), internal=False, created_at=now
         )
     ticket_clocks_refresh(ticket=ticket, at=now, repick_policy=False)
+    _tell_watchers(
+        ticket,
+        access=access,
+        subject=f"{ticket.reference} is now {ticket.get_status_display().lower()}: {ticket.title}",
+        body=comment.strip(),
+        event=f"status:{status}",
+        at=now,
+    )
     return ticket
 
 
@@ -504,10 +514,20 @@ def ticket_resolve(
         kind="ticket_resolved",
         key=f"resolved:{ticket.pk}:{now.isoformat()}",
         subject=f"{ticket.reference} is resolved: {ticket.title}",
-        body=resolution,
-        link=f"/p/{ticket.programme.slug}/tickets/{ticket.reference}/",
+        body=f"{resolution}\n\nHow did we do? Rate the resolution in one click: "
+        f"/p/{ticket.programme.slug}/tickets/{ticket.reference}/rate/",
+        link=f"/p/{ticket.programme.slug}/tickets/{ticket.reference}/rate/",
         reference=ticket.reference,
         at=now,
+    )
+    _tell_watchers(
+        ticket,
+        access=access,
+        subject=f"{ticket.reference} is resolved: {ticket.title}",
+        body=resolution.strip(),
+        event="resolved",
+        at=now,
+        skip=[ticket.reporter_id],  # told above
     )
     signals.ticket_resolved.send(sender=Ticket, ticket=ticket, at=now, imported=False)
     return ticket
@@ -652,6 +672,7 @@ def ticket_reopen(
         "proposed_resolution": "",
         "proposed_by": None,
         "proposed_at": None,
+        "duplicate_of": None,
     }
     if ticket.tier == Tier.TIER1:
         extra["tier"] = Tier.TIER2  # a champion's own fix did not hold: the desk takes it
@@ -676,6 +697,14 @@ def ticket_reopen(
         note=reason.strip(),
     )
     ticket_clocks_refresh(ticket=ticket, at=now)
+    _tell_watchers(
+        ticket,
+        access=access,
+        subject=f"{ticket.reference} is reopened: {ticket.title}",
+        body=reason.strip(),
+        event="reopened",
+        at=now,
+    )
     return ticket
 
 
@@ -761,6 +790,8 @@ def ticket_assign(*, access: ProgrammeAccess, ticket: Ticket, assignee, at: date
     old = ticket.assignee
     Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee, team=team)
     ticket.assignee, ticket.team = assignee, team
+    if assignee is not None:
+        _follow(ticket, assignee, at=now)
     _event(
         ticket,
         EventKind.ASSIGNED,
@@ -979,6 +1010,15 @@ def ticket_comment(
         )
     if is_response or replied:
         ticket_clocks_refresh(ticket=ticket, at=now)
+    if not internal:
+        _tell_watchers(
+            ticket,
+            access=access,
+            subject=f"New comment on {ticket.reference}: {ticket.title}",
+            body=body.strip(),
+            event=f"comment:{comment.pk}",
+            at=now,
+        )
     return comment
 
 
@@ -1186,3 +1226,215 @@ def notifications_mark_read(*, access: ProgrammeAccess, ids=None, at: datetime |
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=at or timezone.now())
+
+
+# Canned replies: the leads keep them, the support team reads them -------------------------
+
+CANNED_REPLY_FIELDS = ("title", "body")
+
+
+def _require_lead(access: ProgrammeAccess) -> None:
+    if not access.is_lead:
+        access.refuse("Only the programme's hypercare leads manage canned replies.")
+
+
+def _clean_canned_reply(reply, *, title: str, body: str):
+    from tickets.models import CannedReply
+
+    title, body = title.strip(), body.strip()
+    if not title:
+        raise ValidationError({"title": "Give the reply a short title the desk will recognise."})
+    if len(title) > 100:
+        raise ValidationError({"title": "Keep the title to 100 characters."})
+    if not body:
+        raise ValidationError({"body": "Write the text of the reply."})
+    clash = CannedReply.objects.filter(programme_id=reply.programme_id, title__iexact=title).exclude(
+        pk=reply.pk
+    )
+    if clash.exists():
+        raise ValidationError({"title": f"There is already a canned reply called “{title}”."})
+    reply.title, reply.body = title, body
+    return reply
+
+
+@transaction.atomic
+def canned_reply_create(*, access: ProgrammeAccess, title: str, body: str):
+    """Add a canned reply to the programme (leads only)."""
+    from tickets.models import CannedReply
+
+    _require_lead(access)
+    reply = _clean_canned_reply(
+        CannedReply(programme=access.programme, created_by=access.user), title=title, body=body
+    )
+    reply.save()
+    return reply
+
+
+@transaction.atomic
+def canned_reply_update(*, access: ProgrammeAccess, reply, **changes):
+    """Edit a canned reply's title or text (leads only)."""
+    _require_lead(access)
+    unknown = set(changes) - set(CANNED_REPLY_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be edited."))
+    if reply.programme_id != access.programme.pk:
+        raise ValidationError({"reply": "No such canned reply in this programme."})
+    _clean_canned_reply(reply, title=changes.get("title", reply.title), body=changes.get("body", reply.body))
+    reply.save()
+    return reply
+
+
+@transaction.atomic
+def canned_reply_delete(*, access: ProgrammeAccess, reply) -> None:
+    """Remove a canned reply (leads only); comments already sent keep their text."""
+    _require_lead(access)
+    if reply.programme_id != access.programme.pk:
+        raise ValidationError({"reply": "No such canned reply in this programme."})
+    reply.delete()
+
+
+# Watchers and duplicates ---------------------------------------------------------------
+
+
+def _follow(ticket: Ticket, user, *, at: datetime) -> None:
+    """`user` follows `ticket` (nothing happens if they already do)."""
+    if user is None:
+        return
+    TicketWatcher.objects.bulk_create(
+        [TicketWatcher(ticket=ticket, user=user, created_at=at)], ignore_conflicts=True
+    )
+
+
+def _tell_watchers(
+    ticket: Ticket,
+    *,
+    access: ProgrammeAccess | None,
+    subject: str,
+    body: str,
+    event: str,
+    at: datetime,
+    skip=(),
+) -> int:
+    """Notify the ticket's watchers of one public change; the person who made it is not told."""
+    from django.contrib.auth import get_user_model
+
+    actor_id = getattr(getattr(access, "user", None), "pk", None)
+    watcher_ids = (
+        TicketWatcher.objects.filter(ticket_id=ticket.pk)
+        .exclude(user_id=actor_id)
+        .exclude(user_id__in=list(skip))
+        .values("user_id")
+    )
+    people = list(
+        get_user_model()
+        .objects.filter(
+            pk__in=watcher_ids,
+            memberships__programme_id=ticket.programme_id,
+            memberships__is_active=True,
+        )
+        .distinct()
+    )
+    if not people:
+        return 0
+    return notify(
+        programme=ticket.programme,
+        recipients=people,
+        kind="ticket_watched",
+        key=f"watch:{ticket.pk}:{event}:{at.isoformat()}",
+        subject=subject,
+        body=body,
+        link=f"/p/{ticket.programme.slug}/tickets/{ticket.reference}/",
+        at=at,
+    )
+
+
+@transaction.atomic
+def ticket_watch(*, access: ProgrammeAccess, ticket: Ticket, at: datetime | None = None) -> None:
+    """Follow a ticket: any member who may see it (read-only members too)."""
+    if access.membership is None or not Ticket.objects.visible_to(access).filter(pk=ticket.pk).exists():
+        _deny("You cannot follow a ticket you cannot see.")
+    _follow(ticket, access.user, at=at or timezone.now())
+
+
+@transaction.atomic
+def ticket_unwatch(*, access: ProgrammeAccess, ticket: Ticket) -> None:
+    """Stop following a ticket (reporters and assignees too: they follow by default, not for ever)."""
+    TicketWatcher.objects.filter(ticket=ticket, user=access.user).delete()
+
+
+@transaction.atomic
+def ticket_mark_duplicate(
+    *, access: ProgrammeAccess, ticket: Ticket, original: Ticket, at: datetime | None = None
+) -> Ticket:
+    """Close a ticket as a duplicate of another of the same programme. The duplicate keeps its
+    place in the intake counts; its reporter is told and follows the original from now on."""
+    _require_changeable(access, ticket)
+    _require_worker(access)
+    now = at or timezone.now()
+    if original.programme_id != ticket.programme_id:
+        raise ValidationError({"original": "No such ticket in this programme."})
+    if original.pk == ticket.pk:
+        raise ValidationError({"original": "A ticket cannot be a duplicate of itself."})
+    if original.duplicate_of_id:
+        first = Ticket.objects.only("reference").get(pk=original.duplicate_of_id)
+        raise ValidationError(
+            {"original": f"{original.reference} is itself a duplicate of {first.reference}: choose that one."}
+        )
+    if ticket.status == Status.CLOSED:
+        raise TicketStateError(f"{ticket.reference} is already closed; reopen it first.")
+    old = ticket.status
+    _move(ticket, old=old, new=Status.CLOSED, closed_at=now, duplicate_of=original)
+    _event(
+        ticket,
+        EventKind.CLOSED,
+        access=access,
+        at=now,
+        from_value=old,
+        to_value=Status.CLOSED,
+        note=f"Duplicate of {original.reference}.",
+        duplicate_of=original.reference,
+    )
+    ticket_clocks_refresh(ticket=ticket, at=now)
+    _follow(original, ticket.reporter, at=now)
+    notify(
+        programme=ticket.programme,
+        recipients=[ticket.reporter],
+        kind="ticket_duplicate",
+        key=f"duplicate:{ticket.pk}:{now.isoformat()}",
+        subject=f"{ticket.reference} is a duplicate of {original.reference}: {original.title}",
+        body=f"Your ticket {ticket.reference} was closed as a duplicate of {original.reference}. "
+        "You now follow that ticket and will hear of its progress there.",
+        link=f"/p/{ticket.programme.slug}/tickets/{original.reference}/",
+        at=now,
+    )
+    return ticket
+
+
+# Satisfaction on resolution ---------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_rate(
+    *, access: ProgrammeAccess, ticket: Ticket, rating: int, comment: str = "", at: datetime | None = None
+):
+    """The reporter rates the resolution of their resolved (or closed) ticket, 1 to 5."""
+    from tickets.models import TicketRating
+
+    access.require_open()
+    if access.user is None or ticket.reporter_id != access.user.pk:
+        _deny("Only the person who reported the ticket rates its resolution.")
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED) or ticket.resolved_at is None:
+        raise TicketStateError(f"{ticket.reference} is not resolved: there is no resolution to rate yet.")
+    if rating not in (1, 2, 3, 4, 5):
+        raise ValidationError({"rating": "Rate from 1 (poor) to 5 (excellent)."})
+    rated, _ = TicketRating.objects.update_or_create(
+        ticket=ticket,
+        resolved_at=ticket.resolved_at,
+        defaults={
+            "rating": rating,
+            "comment": comment.strip(),
+            "rated_by": access.user,
+            "rated_at": at or timezone.now(),
+        },
+    )
+    return rated

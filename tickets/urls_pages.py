@@ -37,11 +37,14 @@ register_converter(TicketAction, "ticket_action")
 
 urlpatterns = [
     path("tickets/", views.queue, name="queue"),
+    path("tickets/bulk/", views.bulk, name="bulk"),
     path("tickets/new/", views.ticket_new, name="new"),
     path("tickets/new/assist/", views.ticket_assist, name="assist"),
     path("tickets/mine/", views.my_tickets, name="mine"),
     path("tickets/<ticket_ref:reference>/", views.ticket_detail, name="detail"),
     path("tickets/<ticket_ref:reference>/row-actions/", views.row_actions, name="row_actions"),
+    path("tickets/<ticket_ref:reference>/follow/", views.ticket_follow, name="follow"),
+    path("tickets/<ticket_ref:reference>/rate/", views.ticket_rate, name="rate"),
     path(
         "tickets/<ticket_ref:reference>/attachments/<int:pk>/",
         views.attachment_download,
@@ -63,6 +66,9 @@ urlpatterns = [
     path("known-issues/", views.known_issues, name="known_issues"),
     path("known-issues/new/", views.known_issue_new, name="known_issue_new"),
     path("known-issues/<int:pk>/edit/", views.known_issue_edit, name="known_issue_edit"),
+    path("canned-replies/", views.canned_replies, name="canned_replies"),
+    path("canned-replies/<int:pk>/edit/", views.canned_reply_edit, name="canned_reply_edit"),
+    path("canned-replies/<int:pk>/delete/", views.canned_reply_delete, name="canned_reply_delete"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

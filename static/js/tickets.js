@@ -30,4 +30,21 @@ document.addEventListener("DOMContentLoaded", () => {
     const menu = event.target.closest && event.target.closest("details.row-actions");
     if (menu) menu.open = false;
   });
+  // A canned reply chosen on a ticket goes into the comment box at the cursor, to edit before sending.
+  document.body.addEventListener("change", (event) => {
+    const select = event.target;
+    if (!select.matches || !select.matches("select[data-canned-target]") || !select.value) return;
+    const option = select.selectedOptions[0];
+    const box = document.querySelector(select.dataset.cannedTarget);
+    if (box && option) {
+      const text = option.dataset.body || "";
+      const start = box.selectionStart ?? box.value.length;
+      const end = box.selectionEnd ?? box.value.length;
+      box.value = box.value.slice(0, start) + text + box.value.slice(end);
+      box.focus();
+      box.setSelectionRange(start + text.length, start + text.length);
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    select.value = "";
+  });
 });

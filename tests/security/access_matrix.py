@@ -106,6 +106,21 @@ MATRIX: dict[str, Entry] = {
     # One action's form (probed with "edit", see probe.param_values): who may take that action.
     "tickets:action_form": page("ticket", GET=members(TICKET_WRITERS)),
     "tickets:row_actions": page("ticket", GET=members(QUEUE)),
+    # The reporter (the champion) rates the world's ticket; it is not resolved, so the POST is refused (409).
+    "tickets:rate": page(
+        "ticket",
+        GET=members(("champion",)),
+        POST=members(("champion",), champion=REFUSED),
+        data={"POST": lambda side: {"rating": "5"}},
+    ),
+    "tickets:follow": page("ticket", POST=members(), data={"POST": lambda side: {"follow": "1"}}),
+    "tickets:bulk": page(
+        GET=members(QUEUE),
+        POST=members(QUEUE),
+        data={
+            "POST": lambda side: {"action": "assign", "assignee": side.user("desk").pk, "ticket": _ref(side)}
+        },
+    ),
     "tickets:take": page("ticket", POST=members(QUEUE)),
     "tickets:assign": page(
         "ticket", POST=members(QUEUE), data={"POST": lambda side: {"assignee": side.user("desk").pk}}
@@ -134,9 +149,22 @@ MATRIX: dict[str, Entry] = {
             ("edit", TICKET_WRITERS, lambda side: {"description": "More detail."}, {"owner": REFUSED}),
             ("attach", WRITERS, lambda side: {"file": uploaded("screen.png", PNG)}, {}),
             ("link", (*QUEUE, "champion"), lambda side: {"known_issue": side.objects["known_issue"].pk}, {}),
+            ("duplicate", QUEUE, lambda side: {"original": side.objects["other_ticket"].reference}, {}),
         )
     },
     "tickets:known_issues": page(GET=members()),
+    "tickets:canned_replies": page(
+        GET=members((*QUEUE,)),
+        POST=members(LEAD),
+        data={"POST": lambda side: {"title": "Password reset", "body": "Use the self-service link."}},
+    ),
+    "tickets:canned_reply_edit": page(
+        "canned_reply",
+        GET=members(LEAD),
+        POST=members(LEAD),
+        data={"POST": lambda side: {"title": "Renamed", "body": "Better words."}},
+    ),
+    "tickets:canned_reply_delete": page("canned_reply", POST=members(LEAD)),
     "tickets:known_issue_new": page(GET=members(QUEUE), POST=members(QUEUE)),
     "tickets:known_issue_edit": page("known_issue", GET=members(QUEUE), POST=members(QUEUE)),
     "tickets:notifications": page(GET=members()),
@@ -317,6 +345,23 @@ MATRIX: dict[str, Entry] = {
         PATCH=members(TICKET_WRITERS),
         data={"PATCH": lambda side: {"description": "More detail from the reporter."}},
     ),
+    "api:ticket-bulk": api(
+        POST=members(QUEUE),
+        data={
+            "POST": lambda side: {
+                "action": "assign",
+                "assignee": side.user("desk").username,
+                "tickets": [_ref(side)],
+            }
+        },
+    ),
+    "api:ticket-duplicate": api(
+        "ticket",
+        POST=members(QUEUE),
+        data={"POST": lambda side: {"original": side.objects["other_ticket"].reference}},
+    ),
+    "api:ticket-watch": api("ticket", POST=members()),
+    "api:ticket-unwatch": api("ticket", POST=members()),
     "api:ticket-assign": api(
         "ticket", POST=members(QUEUE), data={"POST": lambda side: {"assignee": side.user("desk").username}}
     ),
@@ -355,6 +400,18 @@ MATRIX: dict[str, Entry] = {
     # Without a file: leads get 400 (the file is required), everyone else 403.
     "api:ticket-import-list": api(POST=members(LEAD)),
     "api:ticket-import-detail": api("ticket_import", GET=members(LEAD)),
+    "api:canned-reply-list": api(
+        GET=members(QUEUE),
+        POST=members(LEAD),
+        data={"POST": lambda side: {"title": "Password reset", "body": "Use the self-service link."}},
+    ),
+    "api:canned-reply-detail": api(
+        "canned_reply",
+        GET=members(QUEUE),
+        PATCH=members(LEAD),
+        DELETE=members(LEAD),
+        data={"PATCH": lambda side: {"body": "Better words."}},
+    ),
     "api:known-issue-list": api(
         GET=members(), POST=members(QUEUE), data={"POST": lambda side: {"title": "Lock errors on save"}}
     ),

@@ -277,6 +277,10 @@ def _objects(side: Side, text, today: date) -> None:
         webhook=webhook,
         status_report=status_report,
     )
+    # A canned reply the lead keeps for the desk.
+    objects["canned_reply"] = tickets.canned_reply_create(
+        access=lead, title=text("title")[:100], body=text("body")
+    )
     # Triage: an on-call shift for the desk analyst.
     from triage.services import team as triage_team
 

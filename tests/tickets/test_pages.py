@@ -30,6 +30,12 @@ PAGE_RULES = {
     "known_issue_new": WORKERS_ONLY,
     "known_issue_edit": WORKERS_ONLY,
     "notifications": ALL_MEMBERS,
+    "rate": {**dict.fromkeys(ROLES[:-1], 403), "champion": 200},  # the reporter only
+    "bulk": WORKERS_ONLY,  # the bulk form on its own page
+    "canned_replies": WORKERS_ONLY,  # leads write, the support team reads
+    "canned_reply_edit": {**WORKERS_ONLY, "desk": 403, "engineer": 403, "bau": 403},
+    "follow": dict.fromkeys(ROLES, 405),  # POST only: any member who sees the ticket
+    "canned_reply_delete": dict.fromkeys(ROLES, 405),  # POST only (leads)
 }
 
 
@@ -52,6 +58,15 @@ def page_url(name, ticket, issue) -> str:
         return reverse("tickets:action_form", args=["acme", ticket.reference, "comment"])
     if name == "known_issue_edit":
         return reverse("tickets:known_issue_edit", args=["acme", issue.pk])
+    if name in ("follow", "rate"):
+        return reverse(f"tickets:{name}", args=["acme", ticket.reference])
+    if name in ("canned_reply_edit", "canned_reply_delete"):
+        from tickets.models import CannedReply
+
+        reply = CannedReply.objects.get_or_create(
+            programme=issue.programme, title="Hello", defaults={"body": "Hi", "created_by": issue.created_by}
+        )[0]
+        return reverse(f"tickets:{name}", args=["acme", reply.pk])
     return reverse(f"tickets:{name}", args=["acme"])
 
 
@@ -243,7 +258,8 @@ def test_the_notifications_inbox_lists_marks_read_and_counts_unread(
     assert 'class="badge red count">1<' in page, "the navigation shows one unread"
     inbox = client.get("/p/acme/notifications/").content.decode()
     assert f"{ticket.reference} is resolved" in inbox and "Tax lookup fixed." in inbox
-    assert f'href="/p/acme/tickets/{ticket.reference}/"' in inbox
+    # The resolution notice leads to the one-click rating page (which links to the ticket).
+    assert f'href="/p/acme/tickets/{ticket.reference}/rate/"' in inbox
     note = Notification.objects.get(recipient=champion.user, channel="in_app")
     response = client.post("/p/acme/notifications/read/", {"id": note.pk})
     assert response.status_code == 302

@@ -15,7 +15,7 @@ from tickets.models import Comment, Ticket
 pytestmark = pytest.mark.django_db
 
 EVIL = '<script>alert("t")</script>'
-SIDE = ["transition", "resolve", "escalate", "assign", "severity", "link", "edit"]
+SIDE = ["transition", "resolve", "escalate", "assign", "severity", "link", "duplicate", "edit"]
 
 
 @pytest.fixture

@@ -162,8 +162,8 @@ def test_the_queue_page_query_budget(client, desk, programme, django_assert_max_
     client.force_login(desk.user)
     # 1 session, 2 user, 3 membership (get_programme_for), 4 business units for the filter,
     # 5 ticket count, 6 assignable people, 7 the navigation's programmes, 8 unread notifications,
-    # 9 the page of tickets with programme, assignee, reporter and known issue joined.
-    # (One spare for another app's navigation link.)
+    # 9 the page of tickets with programme, assignee, reporter and known issue joined,
+    # 10 the known issues of the bulk form (its assignees are query 6).
     with django_assert_max_num_queries(10):
         response = client.get("/p/acme/tickets/?view=all")
     assert len(refs(response)) == 25

@@ -9,15 +9,20 @@ The URL conf imports the views from here.
 """
 
 from tickets.views.attachments import attachment_download
+from tickets.views.canned import canned_replies, canned_reply_delete, canned_reply_edit
 from tickets.views.known_issues import known_issue_edit, known_issue_new, known_issues
 from tickets.views.log import ticket_assist, ticket_new
 from tickets.views.mine import my_tickets
 from tickets.views.notifications import notifications, notifications_read
-from tickets.views.queue import queue, row_actions
-from tickets.views.ticket import ticket_action, ticket_action_form, ticket_detail
+from tickets.views.queue import bulk, queue, row_actions
+from tickets.views.ticket import ticket_action, ticket_action_form, ticket_detail, ticket_follow, ticket_rate
 
 __all__ = [
     "attachment_download",
+    "bulk",
+    "canned_replies",
+    "canned_reply_delete",
+    "canned_reply_edit",
     "known_issue_edit",
     "known_issue_new",
     "known_issues",
@@ -30,5 +35,7 @@ __all__ = [
     "ticket_action_form",
     "ticket_assist",
     "ticket_detail",
+    "ticket_follow",
+    "ticket_rate",
     "ticket_new",
 ]

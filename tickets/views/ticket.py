@@ -7,17 +7,17 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.vocabulary import Category, EventKind, Status
-from tickets import selectors
+from tickets import selectors, services
 from tickets.actions import (
     ACTION_LABELS,
     EAGER_ACTIONS,
@@ -43,6 +43,8 @@ def _event_summary(event: TicketEvent) -> str:
     kind = event.kind
     if kind == EventKind.CREATED:
         return "logged the ticket"
+    if kind == EventKind.CLOSED and isinstance(event.data, dict) and event.data.get("duplicate_of"):
+        return f"closed it as a duplicate of {event.data['duplicate_of']}"
     if kind in (EventKind.STATUS, EventKind.CLOSED):
         return f"moved it from {status(event.from_value)} to {status(event.to_value)}"
     if kind == EventKind.SEVERITY:
@@ -169,6 +171,9 @@ def _detail_context(
         "take_action": ui("take") if "take" in actions else None,
         "side_actions": [ui(action) for action in SIDE_ACTIONS if action in actions],
         "done": done,
+        # The support team inserts a canned reply into the comment box; the list loads when opened.
+        "following": ticket.following,
+        "offers_canned_replies": "comment" in actions and access.can_work_queue,
         "is_reporter": ticket.reporter_id == access.user.pk,
         # The edit form's process suggestions, only when that form is on the page.
         "processes": selectors.process_suggestions(access.programme) if bound_action == "edit" else [],
@@ -258,3 +263,56 @@ def _error_texts(form) -> list[str]:
         for error in errors:
             texts.append(f"{label}: {error}" if label and field != "__all__" else str(error))
     return texts
+
+
+@require_POST
+@login_required
+def ticket_follow(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    """Follow (follow=1) or unfollow (follow=0) a ticket: any member who may see it."""
+    access = get_programme_for(request.user, slug)
+    ticket = selectors.ticket_for_page(access, reference)
+    if request.POST.get("follow") == "0":
+        services.ticket_unwatch(access=access, ticket=ticket)
+        messages.success(request, f"You no longer follow {ticket.reference}.")
+    else:
+        services.ticket_watch(access=access, ticket=ticket)
+        messages.success(request, f"You follow {ticket.reference}: you will be told of its public changes.")
+    return redirect("tickets:detail", slug=slug, reference=ticket.reference)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def ticket_rate(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
+    """The reporter rates a resolution: the page the resolution notice links to, where one click
+    on a score (1-5) records it; a comment is optional."""
+    access = get_programme_for(request.user, slug)
+    ticket = selectors.ticket_for_page(access, reference)
+    if ticket.reporter_id != request.user.pk:
+        raise PermissionDenied("Only the person who reported the ticket rates its resolution.")
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            rating = int(request.POST.get("rating", ""))
+        except ValueError:
+            rating = 0
+        try:
+            services.ticket_rate(
+                access=access, ticket=ticket, rating=rating, comment=request.POST.get("comment", "")[:2000]
+            )
+        except ValidationError as failure:
+            error, status = " ".join(failure.messages), 400
+        except services.TicketStateError as failure:
+            error, status = str(failure), 409
+        else:
+            messages.success(request, "Thank you: your rating is recorded.")
+            return redirect("tickets:detail", slug=slug, reference=ticket.reference)
+    current = ticket.ratings.filter(resolved_at=ticket.resolved_at).first() if ticket.resolved_at else None
+    context = {
+        "access": access,
+        "programme": access.programme,
+        "ticket": ticket,
+        "current": current,
+        "error": error,
+        "scores": [(5, "Excellent"), (4, "Good"), (3, "OK"), (2, "Poor"), (1, "Very poor")],
+    }
+    return render_page(request, "tickets/rate.html", context, status=status)
