@@ -56,6 +56,7 @@ from metrics.selectors import (
     integration_success,
     lock_contentions,
     resolution_sla_compliance,
+    satisfaction,
     sla_compliance_counts,
     telemetry_days,
 )
@@ -99,6 +100,15 @@ DEFAULT_CRITERIA: list[tuple[str, str, str | None, int | None, str]] = [
     (CriterionKind.NO_RESCUE, "No project-team rescue for 14 days", "0", 14,
      "BAU handles new issues without the project team stepping in: no ticket moved from a BAU person to a project-team person."),
 ]  # fmt: skip
+# Kinds a lead may add, not given to every programme: (kind, title, threshold, window days, why).
+OPTIONAL_CRITERIA: list[tuple[str, str, str | None, int | None, str]] = [
+    (CriterionKind.SATISFACTION, "Reporters rate resolutions at least 4 out of 5", "4", 14,
+     "The people who raised issues are content with how they were resolved: their average rating of the "
+     "resolutions they received, over enough ratings to mean something."),
+]  # fmt: skip
+# Fewer ratings than this in the window and the satisfaction criterion is not measurable: an
+# average of three ratings says little about a programme.
+MIN_RATINGS = 10
 # The second boundary (`share_threshold`, percent) of the kinds that have one.
 DEFAULT_SHARES: dict[str, str] = {CriterionKind.BAU_COMANAGED: "25"}
 
@@ -116,6 +126,7 @@ USES_THRESHOLD = frozenset(
         CriterionKind.SLA_COMPLIANCE,
         CriterionKind.BAU_RAN_QUEUE,
         CriterionKind.NO_RESCUE,
+        CriterionKind.SATISFACTION,
     }
 )
 USES_SHARE = frozenset(DEFAULT_SHARES)
@@ -131,10 +142,11 @@ USES_WINDOW = frozenset(
         CriterionKind.SLA_COMPLIANCE,
         CriterionKind.BAU_RAN_QUEUE,
         CriterionKind.NO_RESCUE,
+        CriterionKind.SATISFACTION,
     }
 )
-DEFAULT_WINDOWS = {kind: window for kind, _, _, window, _ in DEFAULT_CRITERIA}
-DEFAULT_THRESHOLDS = {kind: threshold for kind, _, threshold, _, _ in DEFAULT_CRITERIA}
+DEFAULT_WINDOWS = {kind: window for kind, _, _, window, _ in DEFAULT_CRITERIA + OPTIONAL_CRITERIA}
+DEFAULT_THRESHOLDS = {kind: threshold for kind, _, threshold, _, _ in DEFAULT_CRITERIA + OPTIONAL_CRITERIA}
 # Working days of history the trend forecasts are fitted to (least squares).
 BURN_DOWN_WORKING_DAYS = 10
 
@@ -913,6 +925,33 @@ def _figure_window(c: ExitCriterion, ctx: EvaluationContext) -> Window:
     return ctx.window(_window(c))
 
 
+def _satisfaction(c: ExitCriterion, ctx: EvaluationContext) -> Result:
+    window = _figure_window(c, ctx)
+    needed = _threshold(c, ctx)
+    rated = satisfaction(ctx.programme, window)
+    test = (
+        f"Over the {window.label}, the average of the ratings (1 to 5) reporters gave the resolutions of their "
+        f"tickets must be at least {_number(needed)}, over at least {MIN_RATINGS} ratings (the scorecard's "
+        "satisfaction, by the day the rating was given)."
+    )
+    common = {
+        "evidence_url": _url("metrics:scorecard", [ctx.programme.slug]),
+        "evidence_label": "Scorecard: satisfaction",
+        "window": window,
+    }
+    threshold = f"≥ {_number(needed)} / 5 over {MIN_RATINGS}+ ratings"
+    average = rated.average
+    if rated.ratings < MIN_RATINGS:
+        return Result(
+            c, NOT_MEASURABLE, float(average) if average is not None else None,
+            f"{rated.text}: too few to judge", threshold, test,
+            forecast_note=f"needs at least {MIN_RATINGS} ratings in the window", **common,
+        )  # fmt: skip
+    return Result(
+        c, PASS if average >= Fraction(needed) else FAIL, float(average), rated.text, threshold, test, **common
+    )  # fmt: skip
+
+
 def _exception_rate(c: ExitCriterion, ctx: EvaluationContext) -> Result:
     window = _figure_window(c, ctx)
     limit = _threshold(c, ctx)
@@ -1379,6 +1418,7 @@ EVALUATORS: dict[str, Callable[[ExitCriterion, EvaluationContext], Result]] = {
     CriterionKind.SLA_COMPLIANCE: _sla_compliance,
     CriterionKind.BAU_RAN_QUEUE: _bau_ran_queue,
     CriterionKind.NO_RESCUE: _no_rescue,
+    CriterionKind.SATISFACTION: _satisfaction,
     CriterionKind.ATTESTATION: _attestation,
 }
 

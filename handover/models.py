@@ -41,6 +41,7 @@ class CriterionKind(models.TextChoices):
     SLA_COMPLIANCE = "sla_compliance", "SLA compliance"
     BAU_RAN_QUEUE = "bau_ran_queue", "BAU ran the queue, meeting the SLA targets"
     NO_RESCUE = "no_rescue", "No project-team rescue"
+    SATISFACTION = "satisfaction", "Reporters' satisfaction with resolutions"
     ATTESTATION = "attestation", "Attested by a person"
 
 

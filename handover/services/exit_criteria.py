@@ -11,7 +11,14 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from handover.criteria import DEFAULT_CRITERIA, USES_SHARE, USES_THRESHOLD, USES_WINDOW, criterion_threshold
+from handover.criteria import (
+    DEFAULT_CRITERIA,
+    OPTIONAL_CRITERIA,
+    USES_SHARE,
+    USES_THRESHOLD,
+    USES_WINDOW,
+    criterion_threshold,
+)
 from handover.models import Attestation, AttestationOutcome, CriterionKind, ExitCriterion
 from handover.services.permissions import can_attest, can_edit_criteria, require
 from handover.services.uploads import check_upload
@@ -76,7 +83,7 @@ def criterion_add(
     require(can_edit_criteria(access), access, "Only the programme's leads can change the exit criteria.")
     if kind not in CriterionKind.values:
         raise ValidationError({"kind": "Choose a kind of criterion."})
-    defaults = {k: (t, th, w, why) for k, t, th, w, why in DEFAULT_CRITERIA}
+    defaults = {k: (t, th, w, why) for k, t, th, w, why in DEFAULT_CRITERIA + OPTIONAL_CRITERIA}
     default_title, default_threshold, default_window, default_why = defaults.get(kind, ("", None, None, ""))
     title = (title or default_title).strip()
     if not title:
