@@ -106,6 +106,12 @@ class QueuePagination(PageNumberPagination):
         return super().paginate_queryset(queryset, request, view)
 
 
+class RatingSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    rated_at = serializers.DateTimeField(read_only=True)
+
+
 ERRORS = {
     400: OpenApiResponse(description="Validation errors, by field."),
     403: OpenApiResponse(ErrorSerializer, description="Your role may not do this."),
@@ -502,6 +508,22 @@ class TicketViewSet(
         with self.service_errors():
             services.ticket_mark_duplicate(access=self.access, ticket=ticket, original=original)
         return self.detail_response(ticket)
+
+    @extend_schema(
+        summary="Rate the resolution (the reporter)",
+        description="The reporter rates the resolution of their resolved or closed ticket from 1 (poor) to 5 "
+        "(excellent), with an optional comment. One rating per resolution: rating it again replaces it.",
+        request=RatingSerializer,
+        responses={201: RatingSerializer, **ERRORS, **CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def rate(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        serializer = RatingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with self.service_errors():
+            rated = services.ticket_rate(access=self.access, ticket=ticket, **serializer.validated_data)
+        return Response(RatingSerializer(rated).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Follow a ticket",

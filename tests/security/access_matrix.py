@@ -362,6 +362,8 @@ MATRIX: dict[str, Entry] = {
     ),
     "api:ticket-watch": api("ticket", POST=members()),
     "api:ticket-unwatch": api("ticket", POST=members()),
+    # An empty probe is a 400 for whoever sees the ticket; only its reporter may rate (403 otherwise).
+    "api:ticket-rate": api("ticket", POST=members()),
     "api:ticket-assign": api(
         "ticket", POST=members(QUEUE), data={"POST": lambda side: {"assignee": side.user("desk").username}}
     ),

@@ -74,3 +74,28 @@ def test_the_scorecard_shows_satisfaction_per_week(client, desk, champion, lead)
     html = client.get("/p/acme/scorecard/").content.decode()
     section = html[html.index('id="satisfaction"') :]
     assert "4.0 / 5 (1 rating)" in section[: section.index("</section>")]
+
+
+def test_a_script_rates_through_the_api_and_only_the_reporter_may(champion, desk, programme):
+    from hypercare.access import get_programme_for
+    from tickets import services as ticket_services
+
+    ticket = ticket_services.ticket_create(
+        access=get_programme_for(champion.user, programme.slug),
+        title="Forecast export is empty",
+        answers=ticket_services.TriageAnswers(
+            impact_scope="subset", workaround="simple", blocks_vital_process=False
+        ),
+    )
+    url = f"/api/v1/programmes/{programme.slug}/tickets/{ticket.reference}/rate/"
+    assert champion.api().post(url, {"rating": 5}, format="json").status_code == 409  # not resolved yet
+    ticket_services.ticket_resolve(
+        access=get_programme_for(desk.user, programme.slug),
+        ticket=ticket,
+        resolution="Re-ran the export job.",
+    )
+    assert champion.api().post(url, {"rating": 6}, format="json").status_code == 400
+    assert desk.api().post(url, {"rating": 5}, format="json").status_code == 403
+    answer = champion.api().post(url, {"rating": 4, "comment": "Quick."}, format="json")
+    assert answer.status_code == 201 and answer.json()["rating"] == 4
+    assert ticket.ratings.get().comment == "Quick."
