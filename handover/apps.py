@@ -6,10 +6,11 @@ class HandoverConfig(AppConfig):
 
     def ready(self):
         from hypercare import overview
-        from hypercare.signals import programme_created
+        from hypercare.signals import member_removing, programme_created
         from releases.signals import status_figures_collect
 
         programme_created.connect(_programme_defaults, dispatch_uid="handover-programme-defaults")
+        member_removing.connect(_keep_standing_signatories, dispatch_uid="handover-keep-signatories")
         overview.provide_panel("exit-outcome", _exit_outcome_panel)
         status_figures_collect.connect(_status_figures, dispatch_uid="handover-status-exit-gate")
 
@@ -38,3 +39,16 @@ def _status_figures(sender, programme, at, **kwargs):
     from handover.criteria import gate_status_figures
 
     return gate_status_figures(programme=programme, at=at)
+
+
+def _keep_standing_signatories(sender, membership, **kwargs):
+    """A signatory whose sign-off stands stays a member: the exit decision names them."""
+    from django.core.exceptions import ValidationError
+
+    from handover.models import SignOff
+
+    if SignOff.objects.of(membership.programme).standing().filter(signatory_id=membership.user_id).exists():
+        raise ValidationError(
+            f"{membership.user.get_username()} has signed the exit: they stay a member while their sign-off "
+            "stands (they may revoke it first)."
+        )

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -170,6 +170,8 @@ class MemberViewSet(
 
     serializer_class = MemberSerializer
     filter_backends = []
+    lookup_field = "username"
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         return (
@@ -213,3 +215,35 @@ class MemberViewSet(
         except DjangoValidationError as error:
             raise as_drf_error(error) from None
         return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Remove a member",
+        parameters=[
+            OpenApiParameter("username", str, OpenApiParameter.PATH, description="The member's username.")
+        ],
+        request=None,
+        responses={
+            204: OpenApiResponse(
+                description="Removed: no access from now on; their open tickets are back in the queue."
+            ),
+            403: OpenApiResponse(
+                description="Not a lead or staff; oneself; a sponsor or operational owner removed by someone who "
+                "is not staff."
+            ),
+            404: OpenApiResponse(description="No such programme for you, or no such member of it."),
+            409: OpenApiResponse(
+                description="Refused, saying why: the last lead, a signatory whose sign-off stands, or a closed "
+                "programme (only staff change its members)."
+            ),
+        },
+    )
+    def destroy(self, request, slug=None, username=None):
+        if not request.user.is_staff:
+            self.require_lead()
+        try:
+            services.member_remove(programme=self.programme, username=username, by=request.user)
+        except Membership.DoesNotExist:
+            raise Http404("No such member of this programme.") from None
+        except DjangoValidationError as error:
+            return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)

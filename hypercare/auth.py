@@ -10,7 +10,7 @@ from django.dispatch import receiver
 from hypercare.audit import audit
 from hypercare.compiled import CompiledQuery
 from hypercare.models import Membership
-from hypercare.services import api_token_revoke
+from hypercare.services import api_token_revoke, api_tokens_revoke_without_programme
 
 
 class ThrottledLoginBackend(AxesStandaloneBackend):
@@ -75,8 +75,6 @@ def _revoke_tokens_without_a_programme(sender, instance, **kwargs):
     deleted = "created" not in kwargs
     if instance.is_active and not deleted:
         return
-    if Membership.objects.filter(user_id=instance.user_id, is_active=True).exists():
-        return
-    user = get_user_model().objects.filter(pk=instance.user_id, is_staff=False).first()
+    user = get_user_model().objects.filter(pk=instance.user_id).first()
     if user is not None:
-        api_token_revoke(user=user, reason="no programme left")
+        api_tokens_revoke_without_programme(user=user)

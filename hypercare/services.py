@@ -29,7 +29,7 @@ from hypercare.models import (
     SignatoryRoleChange,
 )
 from hypercare.roles import SIGNATORIES, Role, Team, signatory_conflicts
-from hypercare.signals import calendar_changed, programme_created
+from hypercare.signals import calendar_changed, member_removed, member_removing, programme_created
 from hypercare.site import site_url
 
 User = get_user_model()
@@ -390,6 +390,47 @@ def member_deactivate(*, membership: Membership, by=None) -> Membership:
     _record_signatory_change(programme=programme, user=membership.user, old=old, new=[], by=by)
     audit("membership.deactivated", actor=by, programme=programme, user=membership.user.username)
     return membership
+
+
+@transaction.atomic
+def member_remove(*, programme: Programme, username: str, by) -> Membership:
+    """Remove a member (a lead or staff): they lose the programme at once (pages, API, notifications
+    are all gated on an active membership), their open tickets go back to the queue, and their API
+    tokens go if this was their last programme. History keeps their name.
+
+    Refused: oneself, the last lead, a sponsor or owner by a non-staff lead (the role rules), and a
+    signatory whose sign-off stands (said by the handover app). Membership.DoesNotExist for a stranger.
+    """
+    membership = (
+        Membership.objects.active()
+        .select_for_update()
+        .select_related("user")
+        .get(programme=programme, user__username=username)
+    )
+    if by is not None and by.pk == membership.user_id:
+        raise PermissionDenied("Nobody removes themselves: ask another lead or a programme administrator.")
+    if Role.LEAD in membership.roles and not (
+        Membership.objects.active()
+        .filter(programme=programme)
+        .with_role(Role.LEAD)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise ValidationError(f"{username} is the programme's last lead: make someone else a lead first.")
+    member_removing.send(sender=Membership, membership=membership, by=by)
+    member_deactivate(membership=membership, by=by)
+    member_removed.send(sender=Membership, membership=membership, by=by, at=timezone.now())
+    api_tokens_revoke_without_programme(user=membership.user)
+    audit("membership.removed", actor=by, programme=programme, user=username)
+    return membership
+
+
+def api_tokens_revoke_without_programme(*, user) -> int:
+    """A member who no longer belongs to any programme loses their API tokens (staff, who provision
+    programmes by script, keep theirs)."""
+    if user.is_staff or Membership.objects.filter(user=user, is_active=True).exists():
+        return 0
+    return api_token_revoke(user=user, reason="no programme left")
 
 
 def api_token_expires_at(token: Token):

@@ -21,6 +21,7 @@ core_urls = [
     path("p/<slug:slug>/edit/", views.programme_edit, name="programme_edit"),
     path("p/<slug:slug>/calendar/", views.calendar_edit, name="calendar"),
     path("p/<slug:slug>/members/", views.members, name="members"),
+    path("p/<slug:slug>/members/<str:username>/remove/", views.member_remove, name="member_remove"),
 ]
 
 # Each app's pages live under a programme: /p/<slug>/…, its API under /api/v1/programmes/<slug>/….

@@ -7,11 +7,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import defaults
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hypercare import oidc, overview, services
 from hypercare.access import ProgrammeAccess, ProgrammeClosed, get_programme_for
@@ -242,6 +242,27 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_POST
+@login_required
+def member_remove(request: HttpRequest, slug: str, username: str) -> HttpResponse:
+    """A lead (or staff) removes a member; the refusals (last lead, a standing signatory, oneself)
+    are said on the members page, and nothing changes."""
+    access = get_programme_for(request.user, slug)
+    if not may_administer(access, request):
+        require_lead(access, request)
+    try:
+        services.member_remove(programme=access.programme, username=username, by=request.user)
+    except Membership.DoesNotExist:
+        raise Http404("No such member of this programme.") from None
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(
+            request, f"{username} is no longer a member; their open tickets are back in the queue."
+        )
+    return redirect("hypercare:members", slug=access.programme.slug)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,9 +6,10 @@ class TicketsConfig(AppConfig):
 
     def ready(self):
         from hypercare import overview
-        from hypercare.signals import calendar_changed
+        from hypercare.signals import calendar_changed, member_removed
 
         calendar_changed.connect(_recompute_open_clocks, dispatch_uid="tickets-calendar-changed")
+        member_removed.connect(_release_member, dispatch_uid="tickets-member-removed")
         overview.provide("headline", _headline_figures)
 
 
@@ -31,3 +32,9 @@ def _recompute_open_clocks(sender, programme, **kwargs):
     from tickets.tasks import recompute_open_clocks_task
 
     recompute_open_clocks_task.delay_on_commit(programme_id=programme.pk)
+
+
+def _release_member(sender, membership, by=None, at=None, **kwargs):
+    from tickets.services import tickets_release_member
+
+    tickets_release_member(programme=membership.programme, user=membership.user, by=by, at=at)

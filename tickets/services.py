@@ -1438,3 +1438,27 @@ def ticket_rate(
         },
     )
     return rated
+
+
+def tickets_release_member(*, programme: Programme, user, by=None, at: datetime | None = None) -> int:
+    """A member left the programme: their open tickets go back to the queue (unassigned), each with
+    a timeline entry. Set-based: one UPDATE and one INSERT whatever the number."""
+    now = at or timezone.now()
+    held = list(Ticket.objects.filter(programme=programme, assignee=user).open().only("pk"))
+    if not held:
+        return 0
+    Ticket.objects.filter(pk__in=[ticket.pk for ticket in held]).update(assignee=None, team="")
+    name = user.get_full_name() or user.get_username()
+    TicketEvent.objects.bulk_create(
+        TicketEvent(
+            ticket=ticket,
+            kind=EventKind.ASSIGNED,
+            actor=by,
+            at=now,
+            from_value=user.get_username(),
+            to_value="",
+            note=f"Back to the queue: {name} left the programme.",
+        )
+        for ticket in held
+    )
+    return len(held)

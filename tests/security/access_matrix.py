@@ -82,6 +82,7 @@ def _ref(side, name="ticket"):
 
 MATRIX: dict[str, Entry] = {
     # Core -----------------------------------------------------------------------------------
+    "hypercare:member_remove": page(POST=members((), lead=HIDDEN)),
     "hypercare:home": Entry("page", {"GET": everyone(anonymous=LOGIN)}),
     # Your own token only: nothing of anyone else's is reachable.
     "hypercare:api_tokens": Entry(
@@ -322,6 +323,8 @@ MATRIX: dict[str, Entry] = {
             **{m: everyone(DENIED, anonymous=UNAUTHENTICATED) for m in ("POST", "PUT", "PATCH", "DELETE")},
         },
     ),
+    # An unknown username ("1"): leads and staff reach the lookup (404), everyone else is refused first.
+    "api:member-detail": api(DELETE=members((), lead=HIDDEN)),
     "api:member-list": api(
         GET=members(),
         POST=members(LEAD),
