@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
@@ -172,11 +173,11 @@ def deliver_emails(*, limit: int = 200, now: datetime | None = None) -> int:
 
 
 def _mail_domain() -> str:
+    """The Message-ID's domain: the configured SITE_URL's host, else a fixed name. Never the address
+    of the latest request, which can change between a send and its resend (same Message-ID)."""
     from urllib.parse import urlsplit
 
-    from hypercare.site import site_url
-
-    return urlsplit(site_url()).hostname or "hypercare.local"
+    return urlsplit(settings.SITE_URL or "").hostname or "hypercare.local"
 
 
 def _email_body(notification: Notification) -> str:

@@ -476,6 +476,16 @@ def satisfaction_weekly(programme, *, weeks: int = 4, at: datetime | None = None
     """`satisfaction` of each of the last `weeks` seven-day windows, oldest first (the last one
     ends today), in one query."""
     at = at or timezone.now()
+    return cached_aggregate(
+        "satisfaction-weekly",
+        programme.pk,
+        weeks,
+        at=at,
+        compute=lambda: _satisfaction_weekly(programme, weeks, at),
+    )
+
+
+def _satisfaction_weekly(programme, weeks: int, at: datetime) -> list[Satisfaction]:
     last = local_date(programme, at)
     windows = [
         Window.ending(programme, days=7, at=at, last=last - timedelta(days=7 * n))

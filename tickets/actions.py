@@ -135,7 +135,7 @@ def allowed_actions(access: ProgrammeAccess, ticket: Ticket) -> set[str]:
     actions = {"comment", "attach"}
     if access.can_work_queue:
         actions |= {"assign", "link", "edit"}
-        if ticket.assignee_id != access.user.pk:
+        if ticket.assignee_id is None:  # a colleague's ticket is reassigned, not taken
             actions.add("take")
         if forms.status_choices(ticket):
             actions.add("transition")

@@ -806,20 +806,17 @@ def ticket_assign(*, access: ProgrammeAccess, ticket: Ticket, assignee, at: date
 
 @transaction.atomic
 def ticket_take(*, access: ProgrammeAccess, ticket: Ticket, at: datetime | None = None) -> Ticket:
-    """Assign the ticket to oneself, race-safe: the UPDATE only applies if the ticket is still held
-    by whoever held it when it was read, so of several simultaneous takes exactly one wins; the
-    others are refused naming who has it. Taking a ticket you already hold changes nothing."""
+    """Take an unassigned ticket, race-safe: the UPDATE applies only while nobody holds it, so of
+    several simultaneous takes exactly one wins and the others are refused naming who has it (a
+    colleague's ticket is reassigned with `ticket_assign`, not taken). Taking a ticket you already
+    hold changes nothing."""
     _require_changeable(access, ticket)
     _require_worker(access)
     me = access.user
     if ticket.assignee_id == me.pk:
         return ticket
     team = _assignable(access.programme, me).team
-    seen = ticket.assignee
-    won = (
-        Ticket.objects.filter(pk=ticket.pk, assignee_id=ticket.assignee_id)
-        .update(assignee=me, team=team)
-    )  # fmt: skip
+    won = Ticket.objects.filter(pk=ticket.pk, assignee__isnull=True).update(assignee=me, team=team)
     if not won:
         holder = Ticket.objects.filter(pk=ticket.pk).values_list("assignee_id", flat=True).first()
         if holder == me.pk:
@@ -827,14 +824,16 @@ def ticket_take(*, access: ProgrammeAccess, ticket: Ticket, at: datetime | None 
             return ticket  # a take of one's own, a moment earlier
         user = get_user_model().objects.filter(pk=holder).first()
         who = (user.get_full_name() or user.get_username()) if user else "nobody"
-        raise TicketStateError(f"{ticket.reference} was just taken: {who} has it now.")
+        raise TicketStateError(
+            f"{ticket.reference} is taken: {who} has it now (a lead or the desk may reassign it)."
+        )
     ticket.assignee, ticket.team = me, team
     _event(
         ticket,
         EventKind.ASSIGNED,
         access=access,
         at=at or timezone.now(),
-        from_value=seen.username if seen else "",
+        from_value="",
         to_value=me.username,
         team=team,
     )
@@ -1315,9 +1314,12 @@ def _tell_watchers(
     at: datetime,
     skip=(),
 ) -> int:
-    """Notify the ticket's watchers of one public change; the person who made it is not told."""
+    """Notify the ticket's watchers of one public change; the person who made it is not told, and
+    an imported ticket's history (changes dated before its import) tells nobody."""
     from django.contrib.auth import get_user_model
 
+    if ticket.happened_before_import(at):
+        return 0
     actor_id = getattr(getattr(access, "user", None), "pk", None)
     watcher_ids = (
         TicketWatcher.objects.filter(ticket_id=ticket.pk)

@@ -36,7 +36,7 @@ def test_it_exchanges_a_username_and_password_for_a_token(desk):
         "/api/v1/auth/token/", {"username": "desk", "password": PASSWORD}, format="json"
     )
     assert response.status_code == 200
-    assert set(response.json()) == {"token"}
+    assert set(response.json()) == {"token", "expires_at"}  # expires_at: null without a lifetime
     listed = APIClient(HTTP_AUTHORIZATION=f"Token {response.json()['token']}").get("/api/v1/programmes/")
     assert [p["slug"] for p in listed.json()["results"]] == ["acme"]
 

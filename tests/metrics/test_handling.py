@@ -142,8 +142,11 @@ def test_moves_within_a_team_or_towards_bau_are_not_rescues(programme, make_pers
     bau2 = make_persona(Role.BAU, team=Team.BAU, username="bau2")
     first, second = new_ticket(programme), new_ticket(programme)
     services.ticket_take(access=access(desk), ticket=first, at=at(MONDAY, 9))
-    services.ticket_take(access=access(engineer), ticket=first, at=at(MONDAY, 10))  # project to project
-    services.ticket_take(access=access(bau), ticket=first, at=at(MONDAY, 11))  # project to BAU
+    # A held ticket changes hands by assignment (a take is for unassigned tickets only).
+    services.ticket_assign(access=access(engineer), ticket=first, assignee=engineer.user, at=at(MONDAY, 10))
+    services.ticket_assign(access=access(bau), ticket=first, assignee=bau.user, at=at(MONDAY, 11))
     services.ticket_take(access=access(bau), ticket=second, at=at(MONDAY, 9))
-    services.ticket_take(access=access(bau2), ticket=second, at=at(MONDAY, 10))  # BAU to BAU
+    services.ticket_assign(
+        access=access(bau2), ticket=second, assignee=bau2.user, at=at(MONDAY, 10)
+    )  # BAU to BAU
     assert rescues(programme, MONDAY, MONDAY) == []

@@ -178,7 +178,8 @@ DASHBOARDS = [
     ("triage board", "triage:board", 6, 8),
     # Computed: +1 for the KPI window's ticket figures (BAU share, resolution compliance per severity),
     # one query whose cache entry the exit gate and the status reports read too.
-    ("scorecard", "metrics:scorecard", 10, 14),
+    # … and +1 for the reporters' satisfaction of the last four weeks.
+    ("scorecard", "metrics:scorecard", 10, 15),
     # Recomputing, the exit gate also reads the working calendar (2), the tickets handled per day and in
     # the window (2), BAU's SLA compliance, the rescues, the Sev1/Sev2 backlog of the burn-down days and
     # the daily figures of the trend forecasts.

@@ -86,7 +86,7 @@ MATRIX: dict[str, Entry] = {
     "hypercare:home": Entry("page", {"GET": everyone(anonymous=LOGIN)}),
     # Your own token only: nothing of anyone else's is reachable.
     "hypercare:api_tokens": Entry(
-        "page", {"GET": everyone(anonymous=LOGIN), "POST": everyone(anonymous=LOGIN)}, htmx=False
+        "page", {"GET": everyone(anonymous=LOGIN), "POST": everyone(anonymous=LOGIN)}
     ),
     "hypercare:programme_create": Entry(
         "staff",

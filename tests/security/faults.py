@@ -25,6 +25,17 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+# The beat schedule's intervals in seconds for the fault tests (tests/security/fast_beat.py applies
+# them in the beat process; importing this module changes nothing in the test process's own schedule).
+FAST = {
+    "heartbeat": 2.0,
+    "email-outbox": 2.0,
+    "sla-sweep": 1.0,
+    "releases-status-reports": 30.0,
+    "releases-webhook-sweep": 5.0,
+    "metrics-daily-snapshots": 2.0,
+}
+
 REDIS_DB = 9  # the security battery's own Redis database on the shared server
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 BASE_DIR = Path(settings.BASE_DIR)

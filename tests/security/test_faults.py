@@ -26,8 +26,8 @@ from hypercare.vocabulary import AlertKind
 from metrics.models import Snapshot
 from tests.conftest import require, require_postgres, require_redis
 from tests.factories import MembershipFactory, ProgrammeFactory, TicketFactory, UserFactory
-from tests.security.fast_beat import FAST
 from tests.security.faults import (
+    FAST,
     PrivatePostgres,
     PrivateRedis,
     Stack,

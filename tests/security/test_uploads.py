@@ -20,6 +20,7 @@ FILE_ROUTES = (
     "handover:attestation_evidence",
     "handover:item_download",
     "releases:hotfix_report",
+    "intake:mail_raw",  # a mail that failed, kept raw for the leads
 )
 
 

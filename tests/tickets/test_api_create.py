@@ -129,12 +129,12 @@ def test_an_import_already_breached_raises_its_alerts_once(lead):
     [
         # token and user; membership with programme, calendar and holidays; BEGIN; the policy in
         # force with its target; the number (UPDATE … RETURNING); the ticket with its clocks; its
-        # timeline; COMMIT
-        ({"title": "Slow", "severity": 3, "severity_reason": "desk call"}, 8),
+        # timeline; the reporter following it; COMMIT
+        ({"title": "Slow", "severity": 3, "severity_reason": "desk call"}, 9),
         # … and the triage matrix
-        ({"title": "Stuck", **ANSWERS, "workaround": "simple", "blocks_vital_process": False}, 9),
+        ({"title": "Stuck", **ANSWERS, "workaround": "simple", "blocks_vital_process": False}, 10),
         # … and, for a Sev1, who is on call and who leads (nobody here: no notification to insert)
-        ({"title": "Stuck", **ANSWERS}, 11),
+        ({"title": "Stuck", **ANSWERS}, 12),
     ],
 )
 def test_logging_has_a_fixed_budget(desk, django_assert_num_queries, body, budget):
@@ -157,8 +157,12 @@ def test_concurrent_creations_number_the_tickets_without_gaps_or_duplicates(prog
             access = access_of(persona)
             start.wait(timeout=30)
             for n in range(each):
-                services.ticket_create(
-                    access=access, title=f"Race {index}.{n}", severity=3, severity_reason="race"
+                services.ticket_create(  # a reporter answers the triage questions (no severity of their own)
+                    access=access,
+                    title=f"Race {index}.{n}",
+                    answers=services.TriageAnswers(
+                        impact_scope="subset", workaround="simple", blocks_vital_process=False
+                    ),
                 )
         except BaseException as error:  # surfaced below
             errors.append(error)

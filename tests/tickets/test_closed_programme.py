@@ -123,7 +123,7 @@ def test_the_import_pages_answer_with_the_bau_service_desk(client, settings, tmp
 def test_bau_support_and_the_operational_owner_work_an_open_ticket_until_it_is_resolved(
     closed, open_ticket, bau, owner
 ):
-    services.ticket_take(access=access_of(bau), ticket=open_ticket)
+    services.ticket_assign(access=access_of(bau), ticket=open_ticket, assignee=bau.user)
     services.ticket_comment(access=access_of(owner), ticket=open_ticket, body="Raised with the vendor.")
     services.ticket_assign(access=access_of(bau), ticket=open_ticket, assignee=owner.user)
     services.ticket_resolve(access=access_of(owner), ticket=open_ticket, resolution="Patched by the vendor.")

@@ -228,7 +228,7 @@ def test_zendesk_tickets_from_india(people):
     assert tickets["4213"].status == Status.IN_PROGRESS  # Hold: waiting on someone else, the clock runs
     assert tickets["4214"].status == Status.NEW
     assert tickets["1207"].status == Status.CLOSED
-    assert not Notification.objects.exists()
+    assert not Notification.objects.exists(), list(Notification.objects.values_list("kind", "subject"))
 
 
 def test_a_dry_run_that_passes_commits_the_same_rows(people):

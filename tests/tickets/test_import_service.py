@@ -306,5 +306,5 @@ def test_the_dry_run_names_a_description_over_the_limit(lead_access):
     )
     plan = import_check(access=lead_access, table=table, mapping=mapping_for(table), at=NOW)
     assert [(error.line, error.field, error.message) for error in plan.errors] == [
-        (2, "description", "20001 characters; at most 20000.")
+        (2, "description", "20001 characters; at most 20000: shorten it in the file.")
     ]

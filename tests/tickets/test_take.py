@@ -44,13 +44,15 @@ def test_it_changes_nothing_when_you_already_hold_it(desk, ticket):
 
 
 @pytest.mark.django_db
-def test_a_take_on_a_stale_read_is_refused_naming_the_holder(desk, engineer, ticket):
+def test_a_take_of_a_held_ticket_is_refused_naming_the_holder(desk, engineer, ticket):
     from hypercare.access import get_programme_for
 
     stale = type(ticket).objects.get(pk=ticket.pk)  # read while nobody held it
     assert engineer.api().post(URL.format(ticket.reference)).status_code == 200
     with pytest.raises(TicketStateError, match="has it now"):
         services.ticket_take(access=get_programme_for(desk.user, "acme"), ticket=stale)
+    fresh = desk.api().post(URL.format(ticket.reference))  # read after the take: still not a steal
+    assert fresh.status_code == 409 and "has it now" in fresh.json()["detail"]
     assert assignments(ticket) == 1
 
 

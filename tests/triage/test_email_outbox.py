@@ -28,12 +28,13 @@ def queued(lead):
     return Notification.objects.get(channel=NotificationChannel.EMAIL)
 
 
-def test_an_email_is_sent_once_with_a_link_and_marked_sent_after_the_server_took_it(queued):
+def test_an_email_is_sent_once_with_a_link_and_marked_sent_after_the_server_took_it(queued, settings):
+    settings.SITE_URL = "https://hypercare.example.com"
     now = timezone.now()
     assert deliver_emails(now=now) == 1
     assert deliver_emails(now=now + timedelta(minutes=1)) == 0
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].extra_headers["Message-ID"] == f"<notification-{queued.pk}@127.0.0.1>"
+    assert mail.outbox[0].extra_headers["Message-ID"] == f"<notification-{queued.pk}@hypercare.example.com>"
     assert "/p/acme/tickets/ACME-1/" in mail.outbox[0].body
     queued.refresh_from_db()
     assert queued.sent_at is not None and queued.attempts == 1
