@@ -92,7 +92,8 @@ def test_no_role_meets_a_console_error_or_a_failed_request_on_any_page(browser_p
         page.context.clear_cookies()
         where["url"] = f"login as {role}"
         log_in(page, role)
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        # A busy CI machine (two suites side by side) can take long over the first page after a login.
+        page.wait_for_url(lambda url: "/accounts/login/" not in url, timeout=60_000)
         for url in pages_for(side, role):
             where["url"] = f"{role} {url}"
             page.goto(url)
