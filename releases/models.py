@@ -360,6 +360,17 @@ class WebhookEvent(models.TextChoices):
     BREACH = "breach", "An SLA is breached"
     RELEASE = "release", "A patch release is deployed"
     DAILY_STATUS = "daily_status", "The daily status is sent"
+    BULLETIN = "bulletin", "A user bulletin is sent"
+    KPI_ALERT = "kpi_alert", "A KPI turns red or recovers"
+    FORECAST_LATE = "forecast_late", "The exit forecast falls after the planned exit"
+
+
+class WebhookFormat(models.TextChoices):
+    """How a delivery's body is shaped for the receiver."""
+
+    GENERIC = "generic", "Generic JSON"
+    SLACK = "slack", "Slack (Block Kit)"
+    TEAMS = "teams", "Microsoft Teams (Adaptive Card)"
 
 
 class Webhook(models.Model):
@@ -370,6 +381,7 @@ class Webhook(models.Model):
     url = models.URLField(max_length=500)
     secret = models.CharField(max_length=200, help_text="Signs each delivery (HMAC-SHA256).")
     events = models.JSONField(default=list)
+    format = models.CharField(max_length=10, choices=WebhookFormat.choices, default=WebhookFormat.GENERIC)
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
