@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from copy import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +17,7 @@ from hypercare.vocabulary import OPEN_STATUSES, EventKind, Severity, Tier
 from sla import outcomes
 from sla.outcomes import resolution_judged_q, resolution_met_q, response_breached_q
 from tickets.models import HIGH_SEVERITY, OPEN, UNASSIGNED, Ticket, TicketEvent
+from triage import rows as board_rows
 from triage.models import Standup
 
 # A standup is "in progress" this long after it starts: meanwhile the board keeps showing what
@@ -129,32 +129,6 @@ class Board:
     compliance: dict = field(default_factory=dict)
 
 
-def _clock(ticket: Ticket, at: datetime) -> dict:
-    """The clock a board row shows: response until answered, then resolution."""
-    if ticket.first_responded_at is None and ticket.response_due_at is not None:
-        label, due, breached = "response", ticket.response_due_at, ticket.response_breached
-    else:
-        label, due, breached = "resolution", ticket.resolution_due_at, ticket.resolution_breached
-    if ticket.paused_at is not None and label == "resolution":
-        return {
-            "label": "paused",
-            "due": None,
-            "minutes": None,
-            "overdue": False,
-            "paused_at": ticket.paused_at,
-        }
-    if due is None:
-        return {"label": label, "due": None, "minutes": None, "overdue": False, "paused_at": None}
-    minutes = int((due - at).total_seconds() // 60)
-    return {
-        "label": label,
-        "due": due,
-        "minutes": abs(minutes),
-        "overdue": breached or minutes < 0,
-        "paused_at": None,
-    }
-
-
 def _section_ids(firsts: dict) -> list[tuple[str, int]]:
     """(section, ticket id) of each section's first rows in order, in one UNION ALL query."""
     parts, params = [], []
@@ -225,15 +199,15 @@ def triage_board(access: ProgrammeAccess, *, at: datetime | None = None) -> Boar
         for key, condition in filters.items()
     }
     placed = _section_ids(firsts)
-    loaded = {ticket.pk: ticket for ticket in visible.filter(pk__in={pk for _, pk in placed}).for_list()}
+    loaded = {
+        ticket.pk: ticket for ticket in board_rows.load_rows(visible.filter(pk__in={pk for _, pk in placed}))
+    }
     sections = []
     for key in filters:
         rows = []
         for section, pk in placed:
             if section == key and pk in loaded:
-                ticket = copy(loaded[pk])  # a ticket may sit in several sections
-                ticket.board_clock = _clock(ticket, at)
-                rows.append(ticket)
+                rows.append(loaded[pk])  # a ticket may sit in several sections
         rows.sort(key=lambda ticket: (ticket.reported_at, ticket.pk))
         sections.append(BoardSection(key, titles[key], rows, counts[key]))
     return Board(

@@ -3,6 +3,7 @@
 from django import template
 
 from tickets.explain import explain, minutes_text
+from triage import rows
 
 register = template.Library()
 
@@ -19,19 +20,10 @@ def minutes(value):
     return minutes_text(value)
 
 
-@register.filter
-def duration(minutes_value):
-    """A short span for a board row: 95 → "1 h 35 min", 3000 → "2 d 2 h"."""
-    if minutes_value is None:
-        return ""
-    total = int(minutes_value)
-    days, rest = divmod(total, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {mins} min" if mins else f"{hours} h"
-    return f"{mins} min"
+@register.simple_tag
+def board_rows(tickets, slug, at):
+    """{% board_rows section.tickets programme.slug board.at %}: a board section's <tr>s (triage/rows.py)."""
+    return rows.board_rows(tickets, slug, at)
 
 
 @register.filter
