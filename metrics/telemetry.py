@@ -7,6 +7,7 @@ points sent for that day. Pipelines therefore send either totals or one breakdow
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from datetime import date
 
 from django.db.models import Avg, Count, Max, Q, Sum
 
+from hypercare.aggregates import cached_aggregate
 from metrics.models import DIMENSIONS, DataPoint, MetricSeries, SeriesKind
 
 DIMENSION_MAX_LENGTH = 100
@@ -213,6 +215,21 @@ def rollup(
     if not series:
         return {}
     kinds = {s.pk: s.kind for s in series}
+    # Kept with the other dashboard aggregates for the minute, so a page's cost does not grow
+    # with the volume of telemetry a programme has sent.
+    return cached_aggregate(
+        "telemetry-rollup",
+        ",".join(str(pk) for pk in sorted(kinds)),
+        start,
+        end,
+        by or "-",
+        # Dimension values are free text: hashed, so the key stays a valid cache key.
+        hashlib.sha1(repr(sorted(filters.items())).encode(), usedforsecurity=False).hexdigest(),
+        compute=lambda: _rollup(kinds, start, end, by=by, **filters),
+    )
+
+
+def _rollup(kinds: dict[int, str], start: date, end: date, *, by: str | None, **filters: str):
     points = DataPoint.objects.filter(series__in=list(kinds), date__gte=start, date__lte=end, **filters)
     free = [name for name in DIMENSIONS if name != by and name not in filters]
     group = ["series_id", "date"]

@@ -276,6 +276,11 @@ class Ticket(models.Model):
             ),
             # The API list's order: its pages read their ids off this index alone (deferred join).
             models.Index(fields=["programme", "-reported_at", "-id"], name="ticket_programme_latest"),
+            # The triage board's open sections (Sev1/2, at risk, Tier 3, unassigned), oldest first:
+            # each reads its first rows off the open tickets alone.
+            models.Index(
+                fields=["programme", "reported_at", "id"], name="ticket_open_oldest", condition=OPEN
+            ),
             # The queue's business-unit filter lists the distinct units by skipping along this index.
             models.Index(fields=["programme", "business_unit"], name="ticket_programme_unit"),
             # Serve the breach sweep: only open, unflagged tickets are scanned.

@@ -72,10 +72,11 @@ def _label(field: str, value) -> str:
     return str(CHOICE_LABELS[field].get(value, value))
 
 
-def _when(value, *, day: bool = True) -> str:
-    """'Mon 3 Nov 14:05' (or 'Mon 14:05') in the current time zone, as the template's date filter
-    would print "D j M H:i" in English, at a fraction of its cost."""
-    local = template_localtime(value)
+def _when(value, *, day: bool = True, tz=None) -> str:
+    """'Mon 3 Nov 14:05' (or 'Mon 14:05') in the current time zone (or `tz`, which a page of rows
+    looks up once), as the template's date filter would print "D j M H:i" in English, at a
+    fraction of its cost."""
+    local = value.astimezone(tz) if tz is not None else template_localtime(value)
     return local.strftime(f"%a {local.day} %b %H:%M" if day else "%a %H:%M")
 
 

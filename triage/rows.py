@@ -13,23 +13,23 @@ from html import escape
 from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from tickets.models import Ticket
 from tickets.rows import _label, _when
 
-# The columns a board row reads; the board loads only these.
+# The columns a board row reads; the board loads only these, as plain rows (no model instances).
 FIELDS = (
-    "reference", "title", "severity", "tier", "status", "reported_at", "assignee_id",
+    "id", "reference", "title", "severity", "tier", "status", "reported_at", "assignee_id",
     "assignee__first_name", "assignee__last_name", "assignee__username", "first_responded_at",
     "response_due_at", "resolution_due_at", "paused_at", "at_risk", "response_breached",
     "resolution_breached",
 )  # fmt: skip
 
 
-def load_rows(queryset):
+def load_rows(queryset) -> list[dict]:
     """The board's tickets with only what a row shows."""
-    return queryset.select_related(None).select_related("assignee").only(*FIELDS)
+    return list(queryset.select_related(None).order_by().values(*FIELDS))
 
 
 def minutes_words(minutes: int | None) -> str:
@@ -45,19 +45,19 @@ def minutes_words(minutes: int | None) -> str:
     return f"{mins} min"
 
 
-def clock(ticket: Ticket, at: datetime) -> dict:
+def clock(ticket: dict, at: datetime) -> dict:
     """The clock a board row shows: response until answered, then resolution."""
-    if ticket.first_responded_at is None and ticket.response_due_at is not None:
-        label, due, breached = "response", ticket.response_due_at, ticket.response_breached
+    if ticket["first_responded_at"] is None and ticket["response_due_at"] is not None:
+        label, due, breached = "response", ticket["response_due_at"], ticket["response_breached"]
     else:
-        label, due, breached = "resolution", ticket.resolution_due_at, ticket.resolution_breached
-    if ticket.paused_at is not None and label == "resolution":
+        label, due, breached = "resolution", ticket["resolution_due_at"], ticket["resolution_breached"]
+    if ticket["paused_at"] is not None and label == "resolution":
         return {
             "label": "paused",
             "due": None,
             "minutes": None,
             "overdue": False,
-            "paused_at": ticket.paused_at,
+            "paused_at": ticket["paused_at"],
         }
     if due is None:
         return {"label": label, "due": None, "minutes": None, "overdue": False, "paused_at": None}
@@ -71,49 +71,50 @@ def clock(ticket: Ticket, at: datetime) -> dict:
     }
 
 
-def _clock_cell(ticket: Ticket, at: datetime) -> str:
+def _clock_cell(ticket: dict, at: datetime, tz) -> str:
     c = clock(ticket, at)
     if c["label"] == "paused":
-        local = _when(c["paused_at"], day=False)
+        local = _when(c["paused_at"], day=False, tz=tz)
         cell = f'<span class="badge">paused</span> since {local}'
     elif c["due"]:
         words = minutes_words(c["minutes"])
         state = f'<strong class="error">overdue {words}</strong>' if c["overdue"] else f"due in {words}"
-        cell = f'{c["label"]} {state}\n              <small class="help">{_when(c["due"])}</small>'
+        cell = f'{c["label"]} {state}\n              <small class="help">{_when(c["due"], tz=tz)}</small>'
     else:
         cell = '<span class="help">no target</span>'
-    if ticket.at_risk:
+    if ticket["at_risk"]:
         cell += ' <span class="badge amber">at risk</span>'
-    if ticket.response_breached:
+    if ticket["response_breached"]:
         cell += ' <span class="badge red">response breached</span>'
-    if ticket.resolution_breached:
+    if ticket["resolution_breached"]:
         cell += ' <span class="badge red">resolution breached</span>'
     return cell
 
 
-def _row(ticket: Ticket, prefix: str, at: datetime) -> str:
-    ref = escape(ticket.reference)
-    if ticket.response_breached or ticket.resolution_breached:
+def _row(ticket: dict, prefix: str, at: datetime, tz) -> str:
+    ref = escape(ticket["reference"])
+    if ticket["response_breached"] or ticket["resolution_breached"]:
         state = "breached"
-    elif ticket.at_risk:
+    elif ticket["at_risk"]:
         state = "at-risk"
     else:
         state = ""
-    if ticket.assignee_id:
-        who = escape(ticket.assignee.get_full_name() or ticket.assignee.username)
+    if ticket["assignee_id"]:
+        full_name = f"{ticket['assignee__first_name']} {ticket['assignee__last_name']}".strip()
+        who = escape(full_name or ticket["assignee__username"])
     else:
         who = '<span class="empty">nobody</span>'
-    severity = int(ticket.severity)
+    severity = int(ticket["severity"])
     return (
         f'<tr class="{state}">\n'
-        f'          <td class="ticket"><a href="{escape(prefix + quote(ticket.reference))}/" class="ref">{ref}</a>'
-        f" {escape(ticket.title)}\n"
-        f'            <small class="help">reported {_when(ticket.reported_at)} · '
-        f"{escape(_label('status', ticket.status).lower())}</small></td>\n"
+        f'          <td class="ticket"><a href="{escape(prefix + quote(ticket["reference"]))}/" class="ref">{ref}</a>'
+        f" {escape(ticket['title'])}\n"
+        f'            <small class="help">reported {_when(ticket["reported_at"], tz=tz)} · '
+        f"{escape(_label('status', ticket['status']).lower())}</small></td>\n"
         f'          <td class="sev"><span class="badge sev{severity}">Sev{severity}</span></td>\n'
-        f'          <td class="tier" data-label="Tier">{int(ticket.tier)}</td>\n'
+        f'          <td class="tier" data-label="Tier">{int(ticket["tier"])}</td>\n'
         f'          <td class="who">{who}</td>\n'
-        f'          <td class="clock">{_clock_cell(ticket, at)}</td>\n'
+        f'          <td class="clock">{_clock_cell(ticket, at, tz)}</td>\n'
         "        </tr>"
     )
 
@@ -121,4 +122,5 @@ def _row(ticket: Ticket, prefix: str, at: datetime) -> str:
 def board_rows(tickets, slug: str, at: datetime) -> SafeString:
     """The <tr>s of one board section."""
     prefix = reverse("tickets:detail", args=[slug, "X-1"])[: -len("X-1/")]
-    return mark_safe("\n        ".join(_row(ticket, prefix, at) for ticket in tickets))  # noqa: S308 -- escaped
+    tz = timezone.get_current_timezone()
+    return mark_safe("\n        ".join(_row(ticket, prefix, at, tz) for ticket in tickets))  # noqa: S308 -- escaped

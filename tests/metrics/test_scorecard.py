@@ -6,6 +6,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from metrics import services
@@ -131,6 +135,21 @@ def test_the_page_works_in_a_constant_number_of_queries(
     services.telemetry_ingest(programme=data, points=more, at=NOW)
     with django_assert_max_num_queries(len(first.captured_queries)):
         client.get("/p/acme/scorecard/")
+
+
+def test_a_warm_scorecard_reads_no_telemetry_however_much_was_sent(client, data, lead, frozen_now):
+    """The telemetry roll-ups (DAU/WAU, exception rate …) are kept with the minute's aggregates, so
+    the page's cost does not follow the volume of data points a programme has sent."""
+    client.force_login(lead.user)
+    with override_settings(HYPERCARE_AGGREGATE_CACHE_SECONDS=10**8):
+        cache.clear()
+        with CaptureQueriesContext(connection) as cold:
+            assert client.get("/p/acme/scorecard/").status_code == 200
+        with CaptureQueriesContext(connection) as warm:
+            page = client.get("/p/acme/scorecard/")
+    assert page.status_code == 200 and "DAU/WAU" in page.content.decode()
+    assert any("metrics_datapoint" in q["sql"] for q in cold.captured_queries)
+    assert not any("metrics_datapoint" in q["sql"] for q in warm.captured_queries)
 
 
 @pytest.mark.parametrize("kpi", [kpi.slug for kpi in KPIS])

@@ -104,7 +104,7 @@ def test_new_since_the_last_standup_is_exact(lead, desk, log_ticket):
     log_ticket(severity=3, reported_at=london(2026, 3, 9, 9, 31), title="After the standup")
     board = services.triage_board(lead_access, at=london(2026, 3, 9, 11, 0))
     new = next(s for s in board.sections if s.key == "new")
-    assert [t.title for t in new.tickets] == ["After the standup"] and new.count == 1
+    assert [t["title"] for t in new.tickets] == ["After the standup"] and new.count == 1
 
 
 def test_viewers_and_champions_cannot_start_a_standup(client, viewer, outsider, lead):

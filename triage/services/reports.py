@@ -114,7 +114,7 @@ def sla_compliance(programme, start: datetime | None = None, end: datetime | Non
 class BoardSection:
     key: str
     title: str
-    tickets: list
+    tickets: list[dict]  # rows of triage.rows.FIELDS
     count: int
 
 
@@ -162,7 +162,6 @@ def triage_board(access: ProgrammeAccess, *, at: datetime | None = None) -> Boar
         new_since = standup.started_at
 
     visible = Ticket.objects.visible_to(access)
-    open_tickets = visible.open()
     filters = {
         "new": Q(reported_at__gte=new_since),
         "severe": OPEN & HIGH_SEVERITY,
@@ -192,23 +191,20 @@ def triage_board(access: ProgrammeAccess, *, at: datetime | None = None) -> Boar
     # Two queries for the five sections: the ids of each section's first rows (one UNION ALL of
     # per-section LIMIT queries, each served by its own index), then those tickets, joined.
     firsts = {
-        key: (visible if key == "new" else open_tickets)
-        .filter(condition)
+        key: visible.filter(condition)
         .order_by("reported_at", "pk")
         .values_list("pk", flat=True)[:BOARD_LIMIT]
         for key, condition in filters.items()
     }
     placed = _section_ids(firsts)
-    loaded = {
-        ticket.pk: ticket for ticket in board_rows.load_rows(visible.filter(pk__in={pk for _, pk in placed}))
-    }
+    loaded = {row["id"]: row for row in board_rows.load_rows(visible.filter(pk__in={pk for _, pk in placed}))}
     sections = []
     for key in filters:
         rows = []
         for section, pk in placed:
             if section == key and pk in loaded:
                 rows.append(loaded[pk])  # a ticket may sit in several sections
-        rows.sort(key=lambda ticket: (ticket.reported_at, ticket.pk))
+        rows.sort(key=lambda row: (row["reported_at"], row["id"]))
         sections.append(BoardSection(key, titles[key], rows, counts[key]))
     return Board(
         at=at,
