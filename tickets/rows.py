@@ -169,7 +169,6 @@ class QueueRows:
     """What every row of one queue page shares: the viewer, the links, the token."""
 
     slug: str
-    user_id: int
     can_work_queue: bool
     csrf_token: str
     queue_url: str
@@ -240,7 +239,8 @@ class QueueRows:
         if self.only_open and ticket.status not in OPEN_STATUSES:
             return '\n      <td class="quick"></td>'
         take = ""
-        if ticket.assignee_id != self.user_id:
+        # Take picks up an unassigned ticket; a colleague's is reassigned through "More".
+        if ticket.assignee_id is None:
             take = (
                 f'\n        <form method="post" action="{url}take/" hx-post="{url}take/" hx-target="closest tr"'
                 ' hx-swap="outerHTML" class="inline">'

@@ -37,6 +37,20 @@ def test_take_from_a_queue_row_returns_just_the_updated_row(client, desk, ticket
     assert ticket.assignee == desk.user
 
 
+def test_a_queue_row_offers_take_only_while_nobody_holds_the_ticket(client, desk, engineer, ticket):
+    """Take picks up an unassigned ticket; a colleague's is reassigned from "More", never taken."""
+    held = log_ticket(desk, title="Held by an engineer", process="Quote")
+    services.ticket_assign(access=access_of(desk), ticket=held, assignee=engineer.user)
+    client.force_login(desk.user)
+    html = client.get("/p/acme/tickets/?view=all").content.decode()
+    row = {
+        ref: html.split(f'id="row-{ref}"', 1)[1].split("</tr>", 1)[0]
+        for ref in (ticket.reference, held.reference)
+    }
+    assert 'class="small take"' in row[ticket.reference]
+    assert 'class="small take"' not in row[held.reference] and "More" in row[held.reference]
+
+
 def test_take_without_javascript_redirects_back_to_the_queue(client, desk, ticket):
     client.force_login(desk.user)
     response = client.post(url(ticket, "take"), {"return": "row", "next": "/p/acme/tickets/?view=unassigned"})

@@ -27,10 +27,8 @@ def assignee_options(assignees, selected_id) -> str:
 
 
 def _rows(context) -> QueueRows:
-    request = context["request"]
     return QueueRows(
         slug=context["programme"].slug,
-        user_id=request.user.pk,
         can_work_queue=context["access"].can_work_queue,
         only_open=context["access"].is_closed,
         csrf_token=str(context.get("csrf_token", "")),
