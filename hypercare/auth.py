@@ -78,3 +78,22 @@ def _revoke_tokens_without_a_programme(sender, instance, **kwargs):
     user = get_user_model().objects.filter(pk=instance.user_id).first()
     if user is not None:
         api_tokens_revoke_without_programme(user=user)
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out login: under /api/ (the token exchange, a sign-off's
+    password) the JSON an API client reads, elsewhere the page that explains the wait."""
+    from axes.helpers import get_cool_off
+    from django.http import JsonResponse
+    from django.shortcuts import render
+
+    minutes = int(get_cool_off(request).total_seconds() // 60) if get_cool_off(request) else None
+    wait = f" Try again in {minutes} minutes." if minutes else ""
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": f"Too many failed attempts.{wait}"}, status=429)
+    else:
+        context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_minutes": minutes}
+        response = render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=429)
+    if minutes:
+        response["Retry-After"] = str(minutes * 60)
+    return response

@@ -32,3 +32,47 @@ def exception_handler(exc, context):
             reason=str(getattr(exc, "detail", exc)),
         )
     return response
+
+
+# The refusals any API operation can give, documented once instead of on every view: the
+# request was malformed (400), had no valid credentials (401), the role may not do it (403),
+# the programme or object is not one the caller sees (404), a write met a closed programme or
+# a concurrent change (409), a body came in a type the operation does not read (415), or the
+# caller was throttled (429). Each answers JSON, {"detail": …} or {field: [messages]}.
+REFUSALS = {
+    "400": "The request is malformed; the body names each field or parameter at fault.",
+    "401": "No valid credentials (a token or a session).",
+    "403": "The caller's role may not do this.",
+    "404": "No such programme or object among those the caller may see.",
+    "409": "The change conflicts with the current state (e.g. a closed programme).",
+    "415": "The body's content type is not one this operation reads.",
+    "429": "Too many requests or failed attempts; try again later.",
+}
+WRITE_ONLY_REFUSALS = {"409", "415"}
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": 'An error: {"detail": "…"} or, for invalid input, {"field": ["message", …]}.',
+    "additionalProperties": True,
+}
+
+
+def document_refusals(result, generator, request, public):
+    """drf-spectacular post-processing hook: add the refusals above to every operation that
+    does not document them already (an operation's own description of a code wins)."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("ApiError", ERROR_SCHEMA)
+    reference = {"$ref": "#/components/schemas/ApiError"}
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, description in REFUSALS.items():
+                if code in WRITE_ONLY_REFUSALS and method == "get":
+                    continue
+                responses.setdefault(
+                    code, {"description": description, "content": {"application/json": {"schema": reference}}}
+                )
+    return result

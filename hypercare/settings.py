@@ -153,6 +153,7 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "hypercare.auth.lockout_response"  # JSON under /api/
 AXES_VERBOSE = False
 
 ROOT_URLCONF = "hypercare.urls"
@@ -327,6 +328,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "hypercare.drf.document_refusals",
+    ],
     # Several models have a "status": give each enum a stable, meaningful name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "hypercare.vocabulary.Status",

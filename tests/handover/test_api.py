@@ -118,3 +118,15 @@ def test_wrong_sign_off_passwords_count_towards_the_login_throttle(sponsor, prog
     # Locked out now: even the right password no longer signs.
     assert api.post(SIGN_OFFS, {"password": PASSWORD}, format="json").status_code == 429
     assert not SignOff.objects.exists()
+
+
+def test_a_locked_out_sign_off_answers_json_429_with_when_to_retry(sponsor, programme):
+    """Five wrong passwords lock the signatory out; the API says so in JSON, never an HTML page."""
+    make_green(programme)
+    api = sponsor.api()
+    for _ in range(5):
+        api.post(SIGN_OFFS, {"password": "nope"}, format="json", REMOTE_ADDR="192.0.2.44")
+    response = api.post(SIGN_OFFS, {"password": PASSWORD}, format="json", REMOTE_ADDR="192.0.2.44")
+    assert response.status_code == 429 and response["Content-Type"] == "application/json"
+    assert "Too many failed attempts" in response.json()["detail"] and int(response["Retry-After"]) > 0
+    assert not SignOff.objects.filter(programme=programme).exists()
