@@ -133,7 +133,9 @@ def teams_channel(links: list[ChatChannel], channel_id: str) -> ChatChannel | No
 # People ---------------------------------------------------------------------------------------
 
 
-def chat_link_url(*, channel: ChatChannel, team_id: str, chat_user_id: str, chat_name: str = "") -> str:
+def chat_link_url(
+    *, channel: ChatChannel, team_id: str, chat_user_id: str, chat_name: str = "", request=None
+) -> str:
     """A one-time link (signed, short-lived) that links this chat user to whoever opens it logged in."""
     token = signing.dumps(
         {
@@ -147,7 +149,7 @@ def chat_link_url(*, channel: ChatChannel, team_id: str, chat_user_id: str, chat
         salt=LINK_SALT,
         compress=True,
     )
-    return absolute(reverse("integrations:chat_link", args=[token]))
+    return absolute(reverse("integrations:chat_link", args=[token]), request)
 
 
 @dataclass(frozen=True)
@@ -238,9 +240,10 @@ def _help(message: ChatMessage, programme_name: str) -> Answer:
 
 
 def chat_message_handle(
-    *, message: ChatMessage, channel: ChatChannel | None, at: datetime | None = None
+    *, message: ChatMessage, channel: ChatChannel | None, at: datetime | None = None, request=None
 ) -> Answer:
-    """Answer a verified chat message: log it as an issue, show a ticket's status, or say why not."""
+    """Answer a verified chat message: log it as an issue, show a ticket's status, or say why not.
+    Links point at the address the request came to (`request`), or the site's."""
     now = at or timezone.now()
     if channel is None:
         return Answer(
@@ -266,6 +269,7 @@ def chat_message_handle(
             team_id=message.team_id,
             chat_user_id=message.user_id,
             chat_name=message.user_name,
+            request=request,
         )
         minutes = settings.CHAT_LINK_MAX_AGE_SECONDS // 60
         intro = (
@@ -292,11 +296,11 @@ def chat_message_handle(
         )
     access = ProgrammeAccess(programme, membership, frozenset(membership.roles), membership.user)
     if command == "status":
-        return _status(access, words[1] if len(words) > 1 else "", message)
-    return _log(access, text, now)
+        return _status(access, words[1] if len(words) > 1 else "", message, request)
+    return _log(access, text, now, request)
 
 
-def _status(access: ProgrammeAccess, reference: str, message: ChatMessage) -> Answer:
+def _status(access: ProgrammeAccess, reference: str, message: ChatMessage, request) -> Answer:
     if not reference:
         return Answer(f"Which ticket? {message.invoke} status {access.programme.ticket_prefix}-12")
     ticket = (
@@ -317,11 +321,14 @@ def _status(access: ProgrammeAccess, reference: str, message: ChatMessage) -> An
     if ticket.resolution and ticket.status in ("resolved", "closed"):
         parts.append(f"Resolution: {ticket.resolution}")
     return Answer(
-        "\n".join(parts), url=_ticket_url(ticket), url_label=f"Open {ticket.reference}", ticket=ticket
+        "\n".join(parts),
+        url=_ticket_url(ticket, request),
+        url_label=f"Open {ticket.reference}",
+        ticket=ticket,
     )
 
 
-def _log(access: ProgrammeAccess, text: str, now: datetime) -> Answer:
+def _log(access: ProgrammeAccess, text: str, now: datetime, request) -> Answer:
     first_line = text.splitlines()[0].strip()
     title = (
         first_line
@@ -349,11 +356,11 @@ def _log(access: ProgrammeAccess, text: str, now: datetime) -> Answer:
     return Answer(
         f"Logged {ticket.reference}: {ticket.title}. The desk will triage it; "
         f"ask for its status any time with “status {ticket.reference}”.",
-        url=_ticket_url(ticket),
+        url=_ticket_url(ticket, request),
         url_label=f"Open {ticket.reference}",
         ticket=ticket,
     )
 
 
-def _ticket_url(ticket: Ticket) -> str:
-    return absolute(reverse("tickets:detail", args=[ticket.programme.slug, ticket.reference]))
+def _ticket_url(ticket: Ticket, request) -> str:
+    return absolute(reverse("tickets:detail", args=[ticket.programme.slug, ticket.reference]), request)

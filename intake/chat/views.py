@@ -77,7 +77,7 @@ def slack(request: HttpRequest) -> HttpResponse:
     except UnicodeDecodeError:
         return _error(400, "The body is not UTF-8 form data.")
     if "payload" in form:
-        return _slack_interaction(form["payload"])
+        return _slack_interaction(request, form["payload"])
     if form.get("ssl_check") == "1":
         return HttpResponse(status=200)
     if "command" not in form:
@@ -95,10 +95,12 @@ def slack(request: HttpRequest) -> HttpResponse:
         invoke=form.get("command") or SLASH_COMMAND,
     )
     channel = services.slack_channel(team_id=message.team_id, channel_id=message.channel_id)
-    return JsonResponse(slack_message(services.chat_message_handle(message=message, channel=channel)))
+    return JsonResponse(
+        slack_message(services.chat_message_handle(message=message, channel=channel, request=request))
+    )
 
 
-def _slack_interaction(raw: str) -> HttpResponse:
+def _slack_interaction(request: HttpRequest, raw: str) -> HttpResponse:
     try:
         payload = json.loads(raw)
     except ValueError:
@@ -144,7 +146,7 @@ def _slack_interaction(raw: str) -> HttpResponse:
 
     with transaction.atomic():
         channel = services.slack_channel(team_id=message.team_id, channel_id=message.channel_id)
-        answer = services.chat_message_handle(message=message, channel=channel)
+        answer = services.chat_message_handle(message=message, channel=channel, request=request)
         # Slack shows nothing of this response's body for a shortcut: the answer goes to response_url.
         chat_respond_task.delay_on_commit(url=response_url, message=slack_message(answer))
     return HttpResponse(status=200)
@@ -210,7 +212,9 @@ def teams(request: HttpRequest) -> HttpResponse:
         text=teams_text(field("text")),
         invoke="@Hypercare",
     )
-    answer = services.chat_message_handle(message=message, channel=services.teams_channel(links, channel_id))
+    answer = services.chat_message_handle(
+        message=message, channel=services.teams_channel(links, channel_id), request=request
+    )
     return JsonResponse(teams_message(answer))
 
 
