@@ -10,9 +10,9 @@ import pytest
 
 from hypercare.vocabulary import Status
 from intake.models import ChatIdentity
+from sla.matrix import UNTRIAGED_SEVERITY
 from tests.intake.chat import Receiver, shortcut, slack_post, slash
 from tickets.models import Ticket
-from sla.matrix import UNTRIAGED_SEVERITY
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
