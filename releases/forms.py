@@ -115,6 +115,7 @@ class WebhookForm(forms.Form):
     format = forms.ChoiceField(
         choices=WebhookFormat.choices,
         initial=WebhookFormat.GENERIC,
+        required=False,  # scripts written before formats existed get the generic JSON
         help_text="Slack: an incoming webhook URL. Teams: a Workflows “When a Teams webhook request is received” URL.",
     )
     secret = forms.CharField(
