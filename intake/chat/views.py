@@ -166,8 +166,14 @@ def teams_text(raw: str) -> str:
     return "\n".join(line.strip() for line in text.strip().splitlines()).strip()
 
 
+def _teams_escape(text: str) -> str:
+    # Teams renders markdown and some HTML: what people typed must not become a link or markup.
+    text = html.escape(text, quote=False)
+    return text.replace("[", "\\[").replace("]", "\\]")
+
+
 def teams_message(answer: Answer) -> dict:
-    text = answer.text.replace("\n", "\n\n")
+    text = _teams_escape(answer.text).replace("\n", "\n\n")
     if answer.url:
         label = (answer.url_label or answer.url).replace("[", "(").replace("]", ")")
         text += f"\n\n[{label}]({answer.url})"

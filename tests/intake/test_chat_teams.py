@@ -117,3 +117,15 @@ def test_an_unlinked_user_is_told_how_to_link_and_nothing_is_logged(live_server,
     assert "not linked to a Hypercare account" in reply.body["text"]
     assert f"]({live_server.url}/integrations/chat/link/" in reply.body["text"]
     assert not Ticket.objects.exists() and not ChatIdentity.objects.exists()
+
+
+def test_what_people_typed_is_not_turned_into_a_link_or_markup_in_the_answer(live_server, linked):
+    reply = teams_post(
+        live_server.url,
+        teams_activity("<at>Hypercare</at> Totals wrong [see](https://evil.example) &lt;b&gt;"),
+    )
+
+    ticket = Ticket.objects.get()
+    assert ticket.title == "Totals wrong [see](https://evil.example) <b>"
+    assert "[see](https://evil.example)" not in reply.body["text"]
+    assert "\\[see\\](https://evil.example) &lt;b&gt;" in reply.body["text"]
