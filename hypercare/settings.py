@@ -339,6 +339,7 @@ SPECTACULAR_SETTINGS = {
         "KnownIssueStatusEnum": "tickets.models.KnownIssueStatus",
         "ProgrammeStatusEnum": "hypercare.models.ProgrammeStatus",
         "ReleaseStatusEnum": "releases.models.ReleaseStatus",
+        "WebhookFormatEnum": "releases.models.WebhookFormat",
         "ProductionChangeStatusEnum": "releases.models.ChangeStatus",
         "CriterionStatusEnum": "handover.models.CriterionStatus",
         "HandoverItemStatusEnum": "handover.models.ItemStatus",
