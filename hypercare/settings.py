@@ -283,6 +283,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Hypercare <hypercare@localhost>"
 # E-mail intake: the key that encrypts mailbox passwords at rest (a Fernet key; derived from
 # SECRET_KEY when unset).
 INTAKE_ENCRYPTION_KEY = env("INTAKE_ENCRYPTION_KEY")
+# War-room chat (intake.chat): Slack's signing secret for /integrations/slack/; how long a chat
+# user's one-time link to their account lasts; whether the Slack answer may go to a response_url
+# outside slack.com (local test servers only).
+SLACK_SIGNING_SECRET = env("SLACK_SIGNING_SECRET")
+CHAT_LINK_MAX_AGE_SECONDS = env_int("CHAT_LINK_MAX_AGE_SECONDS", 30 * 60)
+SLACK_RESPONSE_URL_ANY_HOST = env_bool("SLACK_RESPONSE_URL_ANY_HOST", DEBUG or TESTING)
 
 # Security. Plain-HTTP set-ups (make run, tests, a local docker-compose) opt out explicitly.
 INSECURE_HTTP = env_bool("DJANGO_INSECURE_HTTP", DEBUG or TESTING)
@@ -338,6 +344,7 @@ SPECTACULAR_SETTINGS = {
         "KnownIssueStatusEnum": "tickets.models.KnownIssueStatus",
         "ProgrammeStatusEnum": "hypercare.models.ProgrammeStatus",
         "ReleaseStatusEnum": "releases.models.ReleaseStatus",
+        "WebhookFormatEnum": "releases.models.WebhookFormat",
         "ProductionChangeStatusEnum": "releases.models.ChangeStatus",
         "CriterionStatusEnum": "handover.models.CriterionStatus",
         "HandoverItemStatusEnum": "handover.models.ItemStatus",

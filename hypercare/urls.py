@@ -41,6 +41,8 @@ urlpatterns = [
     path("", include((core_urls, "hypercare"))),
     *[path("p/<slug:slug>/", include(f"{app}.urls")) for app in APPS],
     path("healthz", health.healthz, name="healthz"),
+    # Slack and Teams call these for every programme (intake.chat; signed, not session routes).
+    path("integrations/", include("intake.integration_urls")),
     # Before Django's own: the login page with single sign-on, the logout that may end the provider's session.
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),

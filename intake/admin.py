@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from intake.models import InboundMail, Mailbox
+from intake.models import ChatChannel, ChatIdentity, InboundMail, Mailbox
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -24,3 +24,19 @@ class InboundMailAdmin(ReadOnly):
     list_display = ("message_id", "programme", "outcome", "sender", "subject", "received_at")
     list_filter = ("outcome", "programme")
     exclude = ("raw",)
+
+
+@admin.register(ChatChannel)
+class ChatChannelAdmin(ReadOnly):
+    list_display = ("programme", "platform", "name", "team_id", "channel_id", "created_at")
+    list_filter = ("platform", "programme")
+    exclude = ("token_encrypted",)
+
+
+@admin.register(ChatIdentity)
+class ChatIdentityAdmin(ReadOnly):
+    """Staff may delete a link (someone left, or linked the wrong account); it is made again by a one-time link."""
+
+    list_display = ("user", "platform", "team_id", "chat_user_id", "chat_name", "linked_at")
+    list_filter = ("platform",)
+    exclude = ("link_nonce",)

@@ -1,6 +1,6 @@
 from django import forms
 
-from intake.models import Mailbox, Security
+from intake.models import ChatPlatform, Mailbox, Security
 
 
 class MailboxForm(forms.Form):
@@ -28,3 +28,28 @@ class MailboxForm(forms.Form):
         if mailbox is not None:
             initial = {name: getattr(mailbox, name) for name in cls.base_fields if name != "password"}
         return cls(data, initial=initial)
+
+
+class ChatChannelForm(forms.Form):
+    platform = forms.ChoiceField(choices=ChatPlatform.choices, initial=ChatPlatform.SLACK)
+    name = forms.CharField(
+        max_length=100, required=False, help_text="What you call the channel, e.g. #acme-hypercare."
+    )
+    team_id = forms.CharField(
+        label="Team id",
+        max_length=255,
+        required=False,
+        help_text="Slack: the workspace id (T…). The bot says it when asked from an unlinked channel.",
+    )
+    channel_id = forms.CharField(
+        label="Channel id",
+        max_length=255,
+        required=False,
+        help_text="Slack: the channel id (C…). Teams: leave empty for every channel of the team, or give one.",
+    )
+    token = forms.CharField(
+        label="Security token (Teams)",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Shown by Teams when the outgoing webhook is created. Stored encrypted.",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -95,3 +96,69 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} ({self.outcome})"
+
+
+# War-room chat ----------------------------------------------------------------------------------
+
+
+class ChatPlatform(models.TextChoices):
+    SLACK = "slack", "Slack"
+    TEAMS = "teams", "Microsoft Teams"
+
+
+class ChatChannel(models.Model):
+    """A Slack or Teams channel a lead linked to a programme: what is logged there lands here.
+
+    Slack: the workspace (team id) and the channel id; requests are signed with the
+    installation's signing secret. Teams: the outgoing webhook's security token (stored
+    encrypted, see intake.crypto) and, optionally, one channel id; a blank channel takes every
+    channel of the team the outgoing webhook belongs to.
+    """
+
+    programme = models.ForeignKey(Programme, models.CASCADE, related_name="chat_channels")
+    platform = models.CharField(max_length=10, choices=ChatPlatform.choices)
+    team_id = models.CharField(max_length=255, blank=True)
+    channel_id = models.CharField(max_length=255, blank=True)
+    name = models.CharField(max_length=100, blank=True)
+    token_encrypted = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["platform", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "team_id", "channel_id"],
+                name="chatchannel_once",
+                condition=Q(platform="slack"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.name or self.channel_id or self.team_id}"
+
+
+class ChatIdentity(models.Model):
+    """A chat user (platform, workspace or tenant, user id) linked to a Hypercare account.
+
+    `link_nonce` is the nonce of the one-time link that made it: unique, so a link is used once.
+    """
+
+    platform = models.CharField(max_length=10, choices=ChatPlatform.choices)
+    team_id = models.CharField(max_length=255)
+    chat_user_id = models.CharField(max_length=255)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="chat_identities")
+    chat_name = models.CharField(max_length=255, blank=True)
+    link_nonce = models.CharField(max_length=64, unique=True)
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["platform", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "team_id", "chat_user_id"], name="chatidentity_one_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.chat_user_id} → {self.user}"

@@ -31,3 +31,11 @@ def poll_mailbox_task(mailbox_id: int) -> int:
     except Exception:  # recorded on the mailbox (last_error) for the lead's page
         logger.exception("Polling intake mailbox %s failed", mailbox_id)
         return 0
+
+
+@shared_task(acks_late=True)
+def chat_respond_task(url: str, message: dict) -> int | None:
+    """Post the bot's answer to a Slack response_url; the status code, or None when it failed."""
+    from intake.chat.delivery import respond
+
+    return respond(url=url, message=message)

@@ -1,4 +1,4 @@
-"""HTML pages of the e-mail intake, under /p/<slug>/."""
+"""HTML pages of the e-mail and chat intake, under /p/<slug>/."""
 
 from django.urls import path
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("intake/", views.mailbox, name="mailbox"),
     path("intake/mails/<int:mail_id>/raw/", views.mail_raw, name="mail_raw"),
     path("intake/mails/<int:mail_id>/retry/", views.mail_retry, name="mail_retry"),
+    path("integrations/chat/", views.chat, name="chat"),
+    path("integrations/chat/<int:pk>/remove/", views.chat_remove, name="chat_remove"),
 ]

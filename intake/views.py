@@ -1,4 +1,4 @@
-"""The lead's intake page: the mailbox settings and the mails that need a look."""
+"""The lead's intake pages: the mailbox settings and the mails that need a look; the chat channels."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.roles import Role
+from hypercare.site import absolute
 from hypercare.views import apply_errors, require_lead
 from intake import services
-from intake.forms import MailboxForm
-from intake.models import InboundMail, Mailbox, Outcome
+from intake.chat import services as chat_services
+from intake.forms import ChatChannelForm, MailboxForm
+from intake.models import ChatChannel, InboundMail, Mailbox, Outcome
 
 
 def _require_lead_reader(access: ProgrammeAccess) -> None:
@@ -87,3 +90,45 @@ def mail_retry(request: HttpRequest, slug: str, mail_id: int) -> HttpResponse:
         elif result is not None:
             messages.success(request, f"Processed: {result.get_outcome_display().lower()}.")
     return redirect("intake:mailbox", slug=slug)
+
+
+# War-room chat ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def chat(request: HttpRequest, slug: str) -> HttpResponse:
+    """The lead links Slack channels and Teams outgoing webhooks to the programme."""
+    access = get_programme_for(request.user, slug)
+    _require_lead_reader(access)
+    form = ChatChannelForm(request.POST or None)
+    if request.method == "POST":
+        require_lead(access, request)
+        if form.is_valid():
+            try:
+                chat_services.chat_channel_link(access=access, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, "The channel is linked: members can log issues from it.")
+                return redirect("intake:chat", slug=slug)
+    context = {
+        "access": access,
+        "programme": access.programme,
+        "form": form,
+        "channels": ChatChannel.objects.filter(programme=access.programme).select_related("created_by"),
+        "slack_url": absolute(reverse("integrations:slack"), request),
+        "teams_url": absolute(reverse("integrations:teams"), request),
+    }
+    return render(request, "intake/chat.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def chat_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = get_programme_for(request.user, slug)
+    require_lead(access, request)
+    channel = get_object_or_404(ChatChannel, pk=pk, programme=access.programme)
+    chat_services.chat_channel_unlink(access=access, channel=channel)
+    messages.success(request, f"{channel} is unlinked: nothing sent there is logged any more.")
+    return redirect("intake:chat", slug=slug)

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from hypercare.api import ProgrammeScopedMixin, as_drf_error
 from hypercare.parsers import JSONParser
 from releases import services
-from releases.models import Hotfix, HotfixStage, PatchRelease, ProductionChange, Webhook
+from releases.models import Hotfix, HotfixStage, PatchRelease, ProductionChange, Webhook, WebhookFormat
 from releases.serializers import (
     DecisionSerializer,
     HotfixAdvanceSerializer,
@@ -282,7 +282,7 @@ class ProductionChangeViewSet(
 class WebhookViewSet(
     ProgrammeScopedMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
-    """Outgoing webhooks (leads only): Slack/Teams-compatible JSON, signed with HMAC-SHA256."""
+    """Outgoing webhooks (leads only): generic JSON, Slack Block Kit or a Teams Adaptive Card, signed with HMAC-SHA256."""
 
     serializer_class = WebhookSerializer
     filter_backends = []
@@ -318,6 +318,7 @@ class WebhookViewSet(
                 url=data["url"],
                 events=sorted(data["events"]),
                 secret=data.get("secret", ""),
+                format=data.get("format", WebhookFormat.GENERIC),
             )
         except DjangoValidationError as error:
             raise as_drf_error(error) from None

@@ -13,6 +13,7 @@ from releases.models import (
     Risk,
     Stage,
     WebhookEvent,
+    WebhookFormat,
 )
 from tickets.models import KnownIssue
 
@@ -111,6 +112,12 @@ class WebhookForm(forms.Form):
     name = forms.CharField(max_length=100)
     url = forms.URLField(label="URL", max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple)
+    format = forms.ChoiceField(
+        choices=WebhookFormat.choices,
+        initial=WebhookFormat.GENERIC,
+        required=False,  # scripts written before formats existed get the generic JSON
+        help_text="Slack: an incoming webhook URL. Teams: a Workflows “When a Teams webhook request is received” URL.",
+    )
     secret = forms.CharField(
         required=False, max_length=200, help_text="Leave empty to generate one (shown once, below)."
     )

@@ -215,7 +215,7 @@ class WebhookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Webhook
-        fields = ["id", "name", "url", "events", "secret", "is_active", "created_at"]
+        fields = ["id", "name", "url", "events", "format", "secret", "is_active", "created_at"]
         read_only_fields = ["is_active", "created_at"]
 
     def to_representation(self, instance):

@@ -27,7 +27,15 @@ from django.utils import timezone
 from hypercare.audit import audit
 from hypercare.models import Programme
 from hypercare.site import absolute
-from releases.models import DeliveryState, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+from releases import webhook_formats
+from releases.models import (
+    DeliveryState,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookFormat,
+)
 from releases.services.common import require_lead
 
 SIGNATURE_HEADER = "X-Hypercare-Signature"
@@ -74,9 +82,11 @@ def webhook_register(
     url: str,
     events,
     secret: str = "",
+    format: str = WebhookFormat.GENERIC,
     at: datetime | None = None,
 ) -> Webhook:
-    """A lead registers a webhook URL for some events; an empty secret is generated."""
+    """A lead registers a webhook URL for some events, in a format (generic JSON, Slack Block Kit,
+    Teams Adaptive Card); an empty secret is generated."""
     require_lead(programme, by, "Only a hypercare lead manages webhooks.")
     errors = {}
     if not (name or "").strip():
@@ -93,6 +103,9 @@ def webhook_register(
     secret = (secret or "").strip() or secrets.token_urlsafe(32)
     if len(secret) < 16:
         errors["secret"] = "The secret needs at least 16 characters."
+    format = format or WebhookFormat.GENERIC
+    if format not in WebhookFormat.values:
+        errors["format"] = f"Choose one of {', '.join(WebhookFormat.values)}."
     try:
         events = _clean_events(events)
     except ValidationError as error:
@@ -105,6 +118,7 @@ def webhook_register(
         url=url,
         secret=secret,
         events=events,
+        format=format,
         created_by=by,
         created_at=at or timezone.now(),
     )
@@ -251,7 +265,9 @@ def webhook_attempt(*, delivery_id: int, at: datetime | None = None) -> AttemptO
         return AttemptOutcome("skipped")
     delivery = WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
     webhook, number = delivery.webhook, delivery.attempts
-    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+    # The outbox keeps the generic body; the webhook's format shapes what is posted (Slack, Teams).
+    rendered = webhook_formats.render(webhook.format, delivery.payload)
+    body = json.dumps(rendered, separators=(",", ":"), sort_keys=True).encode()
     started = time.monotonic()
     if webhook.is_active:
         status_code, error = _post(

@@ -84,3 +84,57 @@ def mail(
         else:
             message[name] = value
     return message.as_bytes()
+
+
+# War-room chat ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def chat_settings(settings):
+    from tests.intake.chat import SLACK_SECRET
+
+    settings.SLACK_SIGNING_SECRET = SLACK_SECRET
+    return settings
+
+
+@pytest.fixture
+def slack_channel(lead):
+    from intake.chat.services import chat_channel_link
+
+    return chat_channel_link(
+        access=get_programme_for(lead.user, lead.programme.slug),
+        platform="slack",
+        name="#acme-hypercare",
+        team_id="T0ACME",
+        channel_id="C0WAR",
+    )
+
+
+@pytest.fixture
+def teams_channel(lead):
+    from intake.chat.services import chat_channel_link
+    from tests.intake.chat import TEAMS_TOKEN
+
+    return chat_channel_link(
+        access=get_programme_for(lead.user, lead.programme.slug),
+        platform="teams",
+        name="Acme war room",
+        channel_id="19:war@thread.tacv2",
+        token=TEAMS_TOKEN,
+    )
+
+
+@pytest.fixture
+def link_chat_user():
+    """Link a chat user to a person the way the one-time link does (the link flow has its own tests)."""
+    from intake.chat import services as chat
+
+    def link(channel, persona, *, team_id: str, chat_user_id: str):
+        url = chat.chat_link_url(channel=channel, team_id=team_id, chat_user_id=chat_user_id)
+        return chat.chat_identity_link(user=persona.user, token=link_token(url))
+
+    return link
+
+
+def link_token(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]

@@ -205,6 +205,12 @@ MATRIX: dict[str, Entry] = {
     ),
     "intake:mail_raw": page("inbound_mail", GET=members(LEAD), htmx=False),
     "intake:mail_retry": page("inbound_mail", POST=members(LEAD)),
+    "intake:chat": page(
+        GET=members(LEAD),
+        POST=members(LEAD),
+        data={"POST": lambda side: {"platform": "slack", "team_id": "T0NEW", "channel_id": "C0NEW"}},
+    ),
+    "intake:chat_remove": page("chat_channel", POST=members(LEAD)),
     "triage:rota_remove": page("shift", POST=members(LEAD)),
     "triage:queue_leads": page(POST=members(LEAD)),
     "triage:preferences": page(GET=members(), POST=members()),
@@ -288,6 +294,14 @@ MATRIX: dict[str, Entry] = {
     "releases:webhook_active": page("webhook", POST=members(LEAD)),
     # Outside a programme: health, authentication, schema ---------------------------------------
     "healthz": Entry("public", {"GET": everyone()}),
+    # Chat: Slack and Teams sign each request (no session, no CSRF token: intake.chat.views); an
+    # unsigned one answers 401 for everyone and creates nothing (tests/intake/test_chat_*.py).
+    "integrations:slack": Entry("signed", {"POST": everyone(UNAUTHENTICATED)}),
+    "integrations:teams": Entry("signed", {"POST": everyone(UNAUTHENTICATED)}),
+    # A chat user's one-time link: anyone logged in may open it (the probe's token is not valid: 400).
+    "integrations:chat_link": Entry(
+        "page", {"GET": everyone(OK, anonymous=LOGIN), "POST": everyone(OK, anonymous=LOGIN)}
+    ),
     "login": Entry("auth", {"GET": everyone(), "POST": everyone(), "PUT": everyone()}),
     "logout": Entry("auth", {"POST": everyone(LOGIN)}, note="logs out, then shows the login page"),
     # Single sign-on is not configured in these tests: its paths answer 404 (tests/hypercare/test_sso.py).

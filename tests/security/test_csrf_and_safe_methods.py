@@ -15,7 +15,8 @@ from tests.security.world import MEMBER_ROLES
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 # Not cookie-authenticated, so there is no session to ride on: the token exchange takes a
 # password, and ingestion/API calls carry their token in a header a browser never adds.
-NO_SESSION = {"api:api-token"}
+# Slack and Teams sign their requests instead (intake.chat.views) and never read cookies.
+NO_SESSION = {"api:api-token", "integrations:slack", "integrations:teams"}
 
 
 def _allowed_role(outcomes: dict) -> str | None:

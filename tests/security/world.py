@@ -299,6 +299,16 @@ def _objects(side: Side, text, today: date) -> None:
         ).encode(),
         at=now,
     )
+    # Chat: a Slack channel the lead linked.
+    from intake.chat.services import chat_channel_link
+
+    objects["chat_channel"] = chat_channel_link(
+        access=lead,
+        platform="slack",
+        name=text("name")[:100],
+        team_id="T0WORLD",
+        channel_id=f"C0{programme.ticket_prefix}",
+    )
     # API tokens for every member, as the API fuzzing and the matrix use them.
     for membership in side.people.values():
         Token.objects.get_or_create(user=membership.user)

@@ -1,0 +1,1 @@
+"""War-room chat intake: Slack slash command and message shortcut, Teams outgoing webhook."""
