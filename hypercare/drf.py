@@ -76,3 +76,38 @@ def document_refusals(result, generator, request, public):
                     code, {"description": description, "content": {"application/json": {"schema": reference}}}
                 )
     return result
+
+
+def _redirect_operation(summary: str, description: str, found: str) -> dict:
+    return {
+        "operationId": summary.lower().replace(" ", "_"),
+        "summary": summary,
+        "description": description,
+        "tags": ["single sign-on"],
+        "security": [],
+        "responses": {
+            "302": {"description": found},
+            "404": {"description": "Single sign-on is not configured (no OIDC_ISSUER)."},
+        },
+    }
+
+
+def document_sso(result, generator, request, public):
+    """drf-spectacular post-processing hook: the two OpenID Connect endpoints, browser redirects
+    rather than API views, so a script or a proxy rule can rely on them as documented."""
+    paths = result.setdefault("paths", {})
+    paths["/oidc/authenticate/"] = {
+        "get": _redirect_operation(
+            "Start single sign-on",
+            "Sends the browser to the identity provider (authorization code flow with state and nonce).",
+            "To the identity provider's authorization endpoint.",
+        )
+    }
+    paths["/oidc/callback/"] = {
+        "get": _redirect_operation(
+            "Finish single sign-on",
+            "The identity provider returns here; a verified e-mail of an invited member signs them in.",
+            "Into the app when the e-mail matches an invited member, else to the refusal page.",
+        )
+    }
+    return result

@@ -337,6 +337,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hypercare.drf.document_refusals",
+        "intake.schema.document_chat_endpoints",
+        "hypercare.drf.document_sso",
     ],
     # Several models have a "status": give each enum a stable, meaningful name in the schema.
     "ENUM_NAME_OVERRIDES": {

@@ -29,7 +29,12 @@ from tests.security.world import MEMBER_ROLES
 EXAMPLES = {"lead": 8}
 DEFAULT_EXAMPLES = 3
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, status_code_conformance]
-OPEN_OPERATIONS = {("POST", "/api/v1/auth/token/")}
+# Open by design: the token exchange, and single sign-on's browser redirects.
+OPEN_OPERATIONS = {
+    ("POST", "/api/v1/auth/token/"),
+    ("GET", "/oidc/authenticate/"),
+    ("GET", "/oidc/callback/"),
+}
 REVOKE_TOKEN = ("DELETE", "/api/v1/auth/token/")
 
 
