@@ -4,7 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from handover import services
-from handover.services import alerts
+from handover.services import alerts, weekly
 from hypercare.models import Programme, ProgrammeStatus
 
 
@@ -44,3 +44,9 @@ def alerts_check_task(programme_id: int) -> int:
     if programme is None:
         return 0
     return alerts.alerts_evaluate(programme=programme, at=timezone.now())
+
+
+@shared_task(acks_late=True)  # safe to run twice: each week's report is claimed by a unique row
+def weekly_reports_task() -> int:
+    """Beat, every 15 minutes: send each programme's weekly leadership summary once it is due."""
+    return weekly.weekly_reports_send_due(at=timezone.now())
