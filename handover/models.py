@@ -408,7 +408,7 @@ class AlertState(models.Model):
     level = models.CharField(max_length=10, choices=AlertLevel.choices, default=AlertLevel.OK)
     transitions = models.PositiveIntegerField(default=0)
     changed_at = models.DateTimeField(null=True, blank=True)
-    checked_at = models.DateTimeField()
+    created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["programme", "subject"]

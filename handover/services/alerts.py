@@ -38,20 +38,27 @@ def _audience(programme: Programme, roles) -> list:
     ]
 
 
-def alert_transition(*, programme: Programme, subject: str, level: str, at: datetime) -> int | None:
-    """Move `subject`'s alert to `level`; the number of this transition if this call made it, else None.
+def alert_levels(*, programme: Programme, subjects, at: datetime) -> dict[str, str]:
+    """The last level of each subject (two queries). A subject seen for the first time starts as fine,
+    so a KPI already red when first evaluated is told once."""
+    subjects = list(subjects)
+    AlertState.objects.bulk_create(
+        [AlertState(programme=programme, subject=subject, created_at=at) for subject in subjects],
+        ignore_conflicts=True,
+    )
+    return dict(
+        AlertState.objects.filter(programme=programme, subject__in=subjects).values_list("subject", "level")
+    )
 
-    The first time a subject is seen it counts as fine, so a KPI already red is told once.
-    Two evaluations racing for the same change: the conditional UPDATE lets exactly one win.
-    """
-    AlertState.objects.get_or_create(programme=programme, subject=subject, defaults={"checked_at": at})
+
+def alert_transition(*, programme: Programme, subject: str, level: str, at: datetime) -> int | None:
+    """Move `subject`'s alert (its row made by `alert_levels`) to `level`; the number of this transition
+    if this call made it, else None. Of two evaluations racing for one change, the conditional UPDATE
+    lets exactly one win."""
     old = AlertLevel.OK if level == AlertLevel.ALERT else AlertLevel.ALERT
     mine = AlertState.objects.filter(programme=programme, subject=subject)
-    won = mine.filter(level=old).update(
-        level=level, transitions=F("transitions") + 1, changed_at=at, checked_at=at
-    )
+    won = mine.filter(level=old).update(level=level, transitions=F("transitions") + 1, changed_at=at)
     if won != 1:
-        mine.update(checked_at=at)
         return None
     return mine.values_list("transitions", flat=True).get()
 
@@ -84,14 +91,10 @@ def _kpi_message(programme: Programme, result: KpiResult, red: bool) -> tuple[st
 
 @transaction.atomic
 def kpi_alert_tell(*, programme: Programme, result: KpiResult, at: datetime) -> bool:
-    """Record the KPI's level; on a change, tell the change manager and the leads. True if told."""
-    if result.status == Rag.NONE:
-        return False  # no data says nothing about red or recovered: keep the last level
+    """Claim the KPI's change of level and tell the change manager and the leads. True if this call told."""
     red = result.status == Rag.RED
     slug = result.kpi.slug
-    number = alert_transition(
-        programme=programme, subject=slug, level=AlertLevel.ALERT if red else AlertLevel.OK, at=at
-    )
+    number = alert_transition(programme=programme, subject=slug, level=_kpi_level(result), at=at)
     if number is None:
         return False
     word = "red" if red else "recovered"
@@ -135,13 +138,21 @@ def kpi_alert_tell(*, programme: Programme, result: KpiResult, at: datetime) -> 
     return True
 
 
+def _kpi_level(result: KpiResult) -> str:
+    return AlertLevel.ALERT if result.status == Rag.RED else AlertLevel.OK
+
+
 def kpi_alerts_evaluate(*, programme: Programme, at: datetime | None = None) -> int:
-    """Evaluate the scorecard once and tell each KPI's change of level. Returns the changes told."""
+    """Evaluate the scorecard once and tell each KPI's change of level. Returns the changes told.
+
+    The levels are read in one query; only a KPI whose level differs tries to claim the change."""
     at = at or timezone.now()
     metrics = scorecard_evaluate(programme=programme, at=at)
-    return sum(
-        kpi_alert_tell(programme=programme, result=result, at=at) for result in metrics.results.values()
-    )
+    # No data says nothing about red or recovered: such a KPI keeps its last level.
+    measured = [result for result in metrics.results.values() if result.status != Rag.NONE]
+    levels = alert_levels(programme=programme, subjects=[r.kpi.slug for r in measured], at=at)
+    changed = [result for result in measured if levels[result.kpi.slug] != _kpi_level(result)]
+    return sum(kpi_alert_tell(programme=programme, result=result, at=at) for result in changed)
 
 
 @transaction.atomic
@@ -154,12 +165,10 @@ def forecast_alert_evaluate(*, programme: Programme, at: datetime | None = None)
     late = gate.forecast_after_planned_exit
     if forecast is None and not gate.green:
         return False  # no forecast at all: neither late nor on time, keep the last level
-    number = alert_transition(
-        programme=programme,
-        subject=EXIT_FORECAST,
-        level=AlertLevel.ALERT if late else AlertLevel.OK,
-        at=at,
-    )
+    level = AlertLevel.ALERT if late else AlertLevel.OK
+    if alert_levels(programme=programme, subjects=[EXIT_FORECAST], at=at)[EXIT_FORECAST] == level:
+        return False
+    number = alert_transition(programme=programme, subject=EXIT_FORECAST, level=level, at=at)
     if number is None:
         return False
     planned = programme.planned_exit_date

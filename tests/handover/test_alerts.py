@@ -13,13 +13,19 @@ from django.core import mail
 
 from handover.models import EXIT_FORECAST, AlertState, CriterionKind, ExitCriterion
 from handover.services import criterion_remove
-from handover.services.alerts import alert_transition, forecast_alert_evaluate, kpi_alerts_evaluate
+from handover.services.alerts import (
+    alert_levels,
+    alert_transition,
+    forecast_alert_evaluate,
+    kpi_alerts_evaluate,
+)
 from handover.tasks import alerts_watch_task
 from hypercare.models import Notification
 from hypercare.notifications import deliver_emails
 from hypercare.roles import Role
 from hypercare.services import programme_update
 from releases.services import webhook_register
+from tests.conftest import require_postgres
 from tests.handover.factories import AT, access_of, telemetry, window_days
 
 pytestmark = pytest.mark.django_db
@@ -135,10 +141,24 @@ def test_a_kpi_that_is_fine_or_has_no_data_tells_nobody(
     assert not Notification.objects.exists()
 
 
-def test_of_two_racing_evaluations_only_one_claims_the_change(programme):
+def test_of_two_claims_of_one_change_only_the_first_wins(programme):
+    alert_levels(programme=programme, subjects=["closure_ratio"], at=AT)
     first = alert_transition(programme=programme, subject="closure_ratio", level="alert", at=AT)
     second = alert_transition(programme=programme, subject="closure_ratio", level="alert", at=AT)
     assert (first, second) == (1, None)
+
+
+@pytest.mark.services
+def test_racing_workers_tell_a_red_kpi_once(transactional_db, programme, audience):
+    """Three workers evaluate at the same instant on PostgreSQL: one notification per person."""
+    require_postgres()
+    from tests.releases.test_concurrency import race
+
+    governor_alerts(programme, 2)
+    results = race(lambda: kpi_alerts_evaluate(programme=programme, at=AT), runs=3)
+    assert sorted(results) == [0, 0, 1], results
+    assert kpi_notifications(channel="in_app").count() == 2
+    assert AlertState.objects.get(subject="governor_limit_alerts").transitions == 1
 
 
 def test_the_kpi_alert_reaches_a_webhook_receiver(programme, audience, django_capture_on_commit_callbacks):
