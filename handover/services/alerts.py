@@ -76,14 +76,15 @@ def _kpi_message(programme: Programme, result: KpiResult, red: bool) -> tuple[st
         opening = f"{name} turned red: {figure} over {result.window_label}."
     else:
         subject = f"{programme.name}: {name} has recovered ({figure})"
-        opening = f"{name} is no longer red: {figure} over {result.window_label} ({result.status})."
+        opening = f"{name} is no longer red: {figure} over {result.window_label}, {Rag(result.status).label.lower()}."
     flagged = [row for row in result.rows if row.status == Rag.RED]
     lines = [opening, f"Threshold: {result.threshold_text}."]
     if red and flagged:
         lines.append(
             "Red in: "
             + "; ".join(
-                f"{row.label} ({kpi_value(row.value, row.unit or result.kpi.unit)})" for row in flagged
+                f"{row.label} ({kpi_value(row.value, result.kpi.unit if row.unit is None else row.unit)})"
+                for row in flagged
             )
         )
     return subject[:200], "\n".join(lines)

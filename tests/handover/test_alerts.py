@@ -122,6 +122,8 @@ def test_it_tells_them_once_again_when_it_recovers_and_again_if_it_turns_red_ane
     assert run(programme, AT + timedelta(minutes=15), django_capture_on_commit_callbacks) == 1
     assert run(programme, AT + timedelta(minutes=30), django_capture_on_commit_callbacks) == 0
     recovered = kpi_notifications(channel="in_app", recipient=audience["lead"].user).order_by("created_at")
+    assert "no longer red: 0 alerts over last 7 days" in recovered.last().body
+    assert recovered.last().body.splitlines()[0].endswith(", green.")
     assert [n.subject for n in recovered] == [
         "Acme go-live: Governor-limit alerts is red (14 alerts)",
         "Acme go-live: Governor-limit alerts has recovered (0 alerts)",
@@ -228,7 +230,12 @@ def test_leads_and_sponsors_are_told_once_when_the_forecast_falls_after_the_plan
         ("lead", "Acme go-live: the exit forecast is back on time (13 Apr 2026)"),
         ("sponsor", "Acme go-live: the exit forecast is back on time (13 Apr 2026)"),
     ]
-    assert "Handover pack" in told[0].body or "handover" in told[0].body.lower()
+    assert told[0].body.startswith(
+        "At current rates the exit gate turns green on Monday 13 April 2026, after the planned exit on Monday 06 April 2026."
+    )
+    assert (
+        "Late criteria: " in told[0].body and "(forecast 13 Apr 2026: by the latest due date" in told[0].body
+    )
     assert told[0].link == "/p/acme/exit-gate/"
     assert [body["key"] for body in receiver.bodies] == ["forecast:late:1", "forecast:on_time:2"]
     assert receiver.bodies[0]["data"]["forecast"]["planned_exit_date"] == "2026-04-06"
