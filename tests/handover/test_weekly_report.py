@@ -134,6 +134,13 @@ def test_it_is_e_mailed_once_to_leadership_on_its_day(programme, week):
     )
     assert "Technical health: Red (was Green last week)" in message.body
     assert "Governor-limit alerts: 14 alerts, Red (was Green)" in message.body
+    assert "12 of 14 criteria not yet passing. No forecast: " in message.body
+    assert "Planned exit: Mon 13 Apr 2026." in message.body
+    assert (
+        "Zero governor-limit alerts: 14 governor-limit alerts (needs ≤ 0 in 7 days), forecast 23 Mar"
+        in message.body
+    )
+    assert "Planned: Co-managed queue. The data shows: Project team leads, BAU observes." in message.body
     assert "Invoices stuck in draft" in message.body and f"{week.name}, deployed Thu 12 Mar" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and "Invoices stuck in draft" in html
