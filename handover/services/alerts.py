@@ -39,16 +39,19 @@ def _audience(programme: Programme, roles) -> list:
 
 
 def alert_levels(*, programme: Programme, subjects, at: datetime) -> dict[str, str]:
-    """The last level of each subject (two queries). A subject seen for the first time starts as fine,
-    so a KPI already red when first evaluated is told once."""
+    """The last level of each subject: one query once every subject has its row. A subject seen for
+    the first time starts as fine, so a KPI already red when first evaluated is told once."""
     subjects = list(subjects)
-    AlertState.objects.bulk_create(
-        [AlertState(programme=programme, subject=subject, created_at=at) for subject in subjects],
-        ignore_conflicts=True,
-    )
-    return dict(
-        AlertState.objects.filter(programme=programme, subject__in=subjects).values_list("subject", "level")
-    )
+    mine = AlertState.objects.filter(programme=programme, subject__in=subjects)
+    levels = dict(mine.values_list("subject", "level"))
+    missing = [subject for subject in subjects if subject not in levels]
+    if missing:
+        AlertState.objects.bulk_create(
+            [AlertState(programme=programme, subject=subject, created_at=at) for subject in missing],
+            ignore_conflicts=True,  # a concurrent evaluation may have made it meanwhile
+        )
+        levels = dict(mine.values_list("subject", "level"))
+    return levels
 
 
 def alert_transition(*, programme: Programme, subject: str, level: str, at: datetime) -> int | None:

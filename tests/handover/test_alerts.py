@@ -261,3 +261,15 @@ def test_the_beat_task_tells_a_red_kpi_once_across_runs(
         assert alerts_watch_task() == 1
         assert alerts_watch_task() == 0
     assert kpi_notifications(channel="in_app").count() == 2  # the lead and the change manager
+
+
+def test_a_steady_evaluation_writes_nothing(programme, audience, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    governor_alerts(programme, 2)
+    run(programme, AT, django_capture_on_commit_callbacks)
+    with CaptureQueriesContext(connection) as queries:
+        run(programme, AT + timedelta(minutes=15), django_capture_on_commit_callbacks)
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    assert writes == []  # every 15 minutes for every programme: the levels are read, nothing is written
