@@ -380,3 +380,41 @@ class SignOff(models.Model):
     @property
     def is_revoked(self) -> bool:
         return hasattr(self, "revocation") and self.revocation is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Alerts: the last known state of each watched figure, so people are told once per transition
+
+
+class AlertLevel(models.TextChoices):
+    OK = "ok", "Fine"
+    ALERT = "alert", "Alerting"
+
+
+# The subject of the exit forecast's alert (the others are KPI slugs of metrics.kpis).
+EXIT_FORECAST = "exit_forecast"
+
+
+class AlertState(models.Model):
+    """The last level seen for one KPI (or the exit forecast) of a programme.
+
+    A change of level is claimed by `UPDATE … WHERE level = old`: of two concurrent evaluations
+    only the one whose row count is 1 tells anybody, and `transitions` numbers the change so
+    each one has its own notification and webhook key.
+    """
+
+    programme = models.ForeignKey(Programme, models.CASCADE, related_name="alert_states")
+    subject = models.CharField(max_length=40, help_text="A scorecard KPI's slug, or exit_forecast.")
+    level = models.CharField(max_length=10, choices=AlertLevel.choices, default=AlertLevel.OK)
+    transitions = models.PositiveIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["programme", "subject"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "subject"], name="alertstate_one_per_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} of {self.programme}: {self.level}"

@@ -30,5 +30,7 @@ urlpatterns = [
     path("sign-off/<int:pk>/revoke/", views.sign_off_revoke, name="sign_off_revoke"),
     path("celebration/", views.celebration, name="celebration"),
     path("exit-report/", views.exit_report, name="exit_report"),
+    path("weekly-summary/", views.weekly, name="weekly"),
+    path("weekly-summary/<int:pk>/", views.weekly_report, name="weekly_report"),
     path("exit-report.pdf", views.exit_report_pdf, name="exit_report_pdf"),
 ]

@@ -43,10 +43,12 @@ from handover.selectors import (
     signatory_changes_in_review,
     signatory_states,
 )
+from handover.weekly import weekly_figures
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.models import ProgrammeStatus
 from hypercare.views import apply_errors, require_lead
 from metrics.selectors import Window, bau_share
+from releases.models import ReportKind, StatusReport
 from tickets.models import KnownIssue, Ticket
 
 
@@ -711,3 +713,45 @@ def exit_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{access.programme.slug}-exit-report.pdf"'
     return response
+
+
+# ---------------------------------------------------------------------------------------------
+# The weekly leadership summary
+
+
+def _require_report_reader(access: ProgrammeAccess) -> None:
+    # The same readers as the daily status: leadership and the support team.
+    if not access.sees_all_tickets:
+        raise PermissionDenied("The weekly summary is for leadership and the support team.")
+
+
+def _weekly_page(request: HttpRequest, access: ProgrammeAccess, report: StatusReport | None) -> HttpResponse:
+    programme = access.programme
+    weeks = StatusReport.objects.filter(programme=programme, kind=ReportKind.WEEKLY).only(
+        "id", "date", "state", "subject", "recipient_count", "sent_at"
+    )[:60]
+    data = report.data if report is not None else weekly_figures(programme=programme)
+    return render(
+        request,
+        "handover/weekly.html",
+        _base(access, report=report, data=data, weeks=weeks),
+    )
+
+
+@require_GET
+@login_required
+def weekly(request: HttpRequest, slug: str) -> HttpResponse:
+    """The latest weekly summary sent, or this week's figures so far when none has been sent yet."""
+    access = get_programme_for(request.user, slug)
+    _require_report_reader(access)
+    latest = StatusReport.objects.filter(programme=access.programme, kind=ReportKind.WEEKLY).first()
+    return _weekly_page(request, access, latest)
+
+
+@require_GET
+@login_required
+def weekly_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = get_programme_for(request.user, slug)
+    _require_report_reader(access)
+    report = get_object_or_404(StatusReport, pk=pk, programme=access.programme, kind=ReportKind.WEEKLY)
+    return _weekly_page(request, access, report)

@@ -21,6 +21,9 @@ app.conf.beat_schedule = {
     "releases-ticket-webhooks": {"task": "releases.tasks.ticket_webhooks_task", "schedule": 60.0},
     "intake-poll-mailboxes": {"task": "intake.tasks.poll_mailboxes_task", "schedule": 60.0},
     "handover-exit-gate-watch": {"task": "handover.tasks.exit_gate_watch_task", "schedule": 3600.0},
+    # KPIs and the exit forecast move with the data: checked every 15 minutes, told once per change.
+    "handover-alerts-watch": {"task": "handover.tasks.alerts_watch_task", "schedule": 900.0},
+    "handover-weekly-reports": {"task": "handover.tasks.weekly_reports_task", "schedule": 900.0},
     "metrics-daily-snapshots": {
         "task": "metrics.tasks.snapshots_due_task",
         "schedule": crontab(minute="*/10"),

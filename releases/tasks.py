@@ -9,7 +9,7 @@ from releases import services
 
 @shared_task(acks_late=True)
 def status_reports_task() -> int:
-    """Beat, every 15 minutes: send each programme's daily status (and weekly summary) once it is due.
+    """Beat, every 15 minutes: send each programme's daily status once it is due.
 
     Safe to run twice: each report is claimed by a unique (programme, date, kind) row before sending.
     """

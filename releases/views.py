@@ -457,10 +457,9 @@ def status_page(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_programme_for(request.user, slug)
     _require_status_reader(access)
     programme = access.programme
-    kind = request.GET.get("kind", ReportKind.DAILY)
-    kind = kind if kind in ReportKind.values else ReportKind.DAILY
+    kind = ReportKind.DAILY  # the weekly summary is the handover app's own report and page
     data = services.status_figures(programme=programme, kind=kind)
-    reports = StatusReport.objects.filter(programme=programme).only(
+    reports = StatusReport.objects.filter(programme=programme, kind=kind).only(
         "id", "kind", "date", "state", "subject", "recipient_count", "sent_at"
     )[:60]
     return render(
@@ -471,7 +470,6 @@ def status_page(request: HttpRequest, slug: str) -> HttpResponse:
             "programme": programme,
             "data": data,
             "kind": kind,
-            "kinds": ReportKind.choices,
             "reports": reports,
             "live": True,
         },
@@ -483,7 +481,7 @@ def status_page(request: HttpRequest, slug: str) -> HttpResponse:
 def status_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = get_programme_for(request.user, slug)
     _require_status_reader(access)
-    report = get_object_or_404(StatusReport, pk=pk, programme=access.programme)
+    report = get_object_or_404(StatusReport, pk=pk, programme=access.programme, kind=ReportKind.DAILY)
     return render(
         request,
         "releases/status_report.html",

@@ -1,4 +1,4 @@
-"""Daily status to the sponsor, weekly summary to wider leadership (seed 001), and email opt-outs."""
+"""Daily status to the sponsor (seed 001), who receives the status reports, and email opt-outs."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ RECIPIENT_ROLES = {
     # Seed 001: daily status to the sponsor, weekly to broader leadership.
     ReportKind.WEEKLY: (Role.SPONSOR, Role.LEAD, Role.OPERATIONAL_OWNER, Role.CHANGE_MANAGER),
 }
-PERIOD_DAYS = {ReportKind.DAILY: 1, ReportKind.WEEKLY: 7}
+PERIOD_DAYS = {ReportKind.DAILY: 1}
 BURNUP_DAYS = 14
 CHART_WIDTH, CHART_HEIGHT = 420, 120
 
@@ -200,7 +200,7 @@ def status_figures(*, programme: Programme, kind: str = ReportKind.DAILY, at: da
 
 def status_subject(*, programme: Programme, kind: str, data: dict) -> str:
     counts = data["tickets"]
-    label = "Daily status" if kind == ReportKind.DAILY else "Weekly summary"
+    label = "Daily status"
     day = date.fromisoformat(data["date"])
     return (
         f"{programme.name} · {label} {day:%a %d %b}: {counts['open_sev1']} open Sev1,"
@@ -236,9 +236,8 @@ def render_status_email(*, report: StatusReport) -> tuple[str, str]:
         "preferences_url": site + reverse("releases:preferences", args=[programme.slug]),
         "whats_happening_url": site + reverse("releases:whats_happening", args=[programme.slug]),
     }
-    name = "daily_status" if report.kind == ReportKind.DAILY else "weekly_summary"
-    text = render_to_string(f"releases/email/{name}.txt", context)
-    html = render_to_string(f"releases/email/{name}.html", context)
+    text = render_to_string("releases/email/daily_status.txt", context)
+    html = render_to_string("releases/email/daily_status.html", context)
     return text, html
 
 
@@ -252,6 +251,9 @@ def status_report_send(
     """
     from releases.services.webhooks import webhook_emit
 
+    if kind != ReportKind.DAILY:
+        # The weekly summary reads the scorecard and the exit gate, which live above this app.
+        raise ValueError("The weekly summary is sent by handover.services.weekly.weekly_report_send.")
     at = at or timezone.now()
     day = timezone.localdate(at, timezone=ZoneInfo(programme.timezone))
     mine = StatusReport.objects.filter(programme=programme, kind=kind, date=day)
@@ -319,7 +321,8 @@ def status_report_send(
 
 
 def status_reports_send_due(*, at: datetime | None = None) -> int:
-    """Send each running programme's daily status (and, on its weekday, the weekly summary) once it is due.
+    """Send each running programme's daily status once it is due (the weekly leadership summary is
+    the handover app's own report: handover.services.weekly).
 
     Due means the local hour (programme time zone) has reached the programme's status hour.
     Safe to run as often as beat likes: every report is claimed once per programme and day.
@@ -333,10 +336,6 @@ def status_reports_send_due(*, at: datetime | None = None) -> int:
         if local.hour < options.status_hour:
             continue
         if status_report_send(programme=programme, kind=ReportKind.DAILY, at=at) is not None:
-            sent += 1
-        if local.weekday() == options.weekly_weekday and (
-            status_report_send(programme=programme, kind=ReportKind.WEEKLY, at=at) is not None
-        ):
             sent += 1
     return sent
 

@@ -82,6 +82,7 @@ _WITH_PK = {
     "item_remove",
     "runbook",
     "sign_off_detail",
+    "weekly_report",
     "sign_off_revoke",
 }
 _POST_ONLY = {

@@ -224,8 +224,8 @@ def status_page(reader: Reader, figure: str) -> str:
 
 
 def weekly_summary_page(reader: Reader, figure: str) -> str:
-    html = reader.page("releases:status", "?kind=weekly_summary")
-    return first_number(element_text(html, rf'data-figure="{KEY_FIGURE[figure]}">(.*?)</'))
+    html = reader.page("handover:weekly")
+    return first_number(element_text(html, rf'id="weekly-kpi-{KPI[figure]}".*?class="kpi-value">(.*?)</'))
 
 
 def exit_report_scorecard(reader: Reader, figure: str) -> str:
@@ -319,6 +319,7 @@ def test_every_page_says_which_days_the_figures_cover(reader):
         "handover:kt",
         "releases:status",
         "handover:exit_report",
+        "handover:weekly",
     ):
         assert LABEL in reader.page(name), name
     criteria = {c["kind"]: c for c in reader.json("exit-gate/")["criteria"]}

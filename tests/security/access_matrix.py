@@ -264,6 +264,9 @@ MATRIX: dict[str, Entry] = {
     "handover:celebration": page(GET=members()),
     "handover:exit_report": page(GET=members()),
     "handover:exit_report_pdf": page(GET=members(), htmx=False),
+    # The weekly leadership summary: the readers of the daily status.
+    "handover:weekly": page(GET=members(SEE_ALL)),
+    "handover:weekly_report": page("weekly_report", GET=members(SEE_ALL)),
     # Releases -------------------------------------------------------------------------------
     "releases:hotfixes": page(GET=members(), POST=members(BUILDERS)),
     "releases:hotfix": page("hotfix", GET=members()),

@@ -270,6 +270,9 @@ def _objects(side: Side, text, today: date) -> None:
         events=["sev1_ticket", "breach", "release", "daily_status"],
     )  # fmt: skip
     status_report = releases.status_report_send(programme=programme, at=now)
+    from handover.services.weekly import weekly_report_send
+
+    objects["weekly_report"] = weekly_report_send(programme=programme, at=now)
     objects.update(
         hotfix=hotfix,
         release=release,

@@ -10,15 +10,16 @@ from releases.models import ReportKind
 
 class Command(BaseCommand):
     help = (
-        "Send every programme's due daily status / weekly summary, once per day (safe to repeat). "
+        "Send every programme's due daily status, once per day (safe to repeat; the weekly summary is "
+        "handover's send_weekly_summary). "
         "With --programme, send that programme's report now, whatever the hour (still once per day)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--programme", help="Slug of one programme to send for now.")
-        parser.add_argument("--kind", choices=ReportKind.values, default=ReportKind.DAILY)
 
-    def handle(self, *args, programme=None, kind=ReportKind.DAILY, **options):
+    def handle(self, *args, programme=None, **options):
+        kind = ReportKind.DAILY
         now = timezone.now()
         if programme is None:
             sent = services.status_reports_send_due(at=now)
