@@ -177,8 +177,10 @@ class UsernameField(serializers.CharField):
         kwargs.setdefault("required", False)
         super().__init__(max_length=150, **kwargs)
 
-    def to_internal_value(self, data):
-        username = super().to_internal_value(data)
+    def run_validation(self, data=serializers.empty):
+        username = super().run_validation(data)
+        if username is None:
+            return None
         user = User.objects.filter(username=username).first()
         if user is None:
             raise serializers.ValidationError("No such member of the programme.")

@@ -81,6 +81,7 @@ _WITH_PK = {
     "item_decide",
     "item_remove",
     "runbook",
+    "runbook_publish",
     "sign_off_detail",
     "sign_off_revoke",
 }
@@ -91,6 +92,7 @@ _POST_ONLY = {
     "item_submit",
     "item_decide",
     "item_remove",
+    "runbook_publish",
     "sign_off_revoke",
 }
 
