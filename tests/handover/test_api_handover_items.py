@@ -18,7 +18,9 @@ def url(item, action: str = "", slug: str = "acme") -> str:
 
 @pytest.fixture
 def item(lead, engineer):
-    response = lead.api().post(ITEMS, {"title": "Data model", "kind": "erd", "owner": "engineer"}, format="json")
+    response = lead.api().post(
+        ITEMS, {"title": "Data model", "kind": "erd", "owner": "engineer"}, format="json"
+    )
     assert response.status_code == 201, response.json()
     return HandoverItem.objects.get(pk=response.json()["id"])
 
