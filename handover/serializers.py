@@ -279,6 +279,8 @@ class RunbookCreateSerializer(serializers.Serializer):
     known_issue = serializers.IntegerField(
         required=False,
         allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,  # a bigger number is bad input, not a query SQLite cannot run
         help_text="Draft from this known issue (its resolved tickets join in).",
     )
     tickets = serializers.ListField(

@@ -276,6 +276,10 @@ class MemberViewSet(
 # Notifications -------------------------------------------------------------------------------
 
 
+# The largest id a database stores (a bigger number is refused as bad input, not sent to SQLite).
+MAX_ID = 2**63 - 1
+
+
 class NotificationSerializer(serializers.ModelSerializer):
     read = serializers.SerializerMethodField()
 
@@ -290,7 +294,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class NotificationsReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         allow_empty=False,
         max_length=500,

@@ -73,7 +73,15 @@ def test_all_marks_every_unread_notification_as_read(champion, programme):
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"ids": []}, {"ids": "12"}, {"ids": ["twelve"]}, {"ids": [1], "all": True}, {"all": False}],
+    [
+        {},
+        {"ids": []},
+        {"ids": "12"},
+        {"ids": ["twelve"]},
+        {"ids": [10**30]},
+        {"ids": [1], "all": True},
+        {"all": False},
+    ],
 )
 def test_a_bad_body_is_a_400_naming_ids_and_changes_nothing(champion, programme, body):
     note = tell(programme, champion.user, "News")
