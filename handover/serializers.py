@@ -191,6 +191,7 @@ class HandoverItemSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", allow_null=True, default=None)
     decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
     has_document = serializers.BooleanField()
+    link = serializers.CharField(allow_blank=True, help_text="The document's address; blank for none.")
     runbook_count = serializers.IntegerField(default=0)
 
     class Meta:
@@ -386,6 +387,7 @@ class AttestSerializer(serializers.Serializer):
 
 class AttestationSerializer(serializers.ModelSerializer):
     by = serializers.CharField(source="by.username")
+    evidence_url = serializers.CharField(allow_blank=True, help_text="Blank when the evidence is a file.")
     evidence_file = serializers.CharField(source="evidence_name", help_text="Name of the uploaded file.")
 
     class Meta:

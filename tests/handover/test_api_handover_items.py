@@ -164,3 +164,16 @@ def test_the_pack_lists_in_constant_queries(lead, programme, django_assert_max_n
     with django_assert_max_num_queries(5):
         response = api.get(ITEMS)
     assert response.json()["count"] >= 20
+
+
+def test_the_item_page_offers_no_decision_on_ones_own_item_and_refuses_it(lead, bau_lead, client):
+    mine = HandoverItem.objects.get(
+        pk=lead.api().post(ITEMS, {"title": "Runbook index", "owner": "baulead"}, format="json").json()["id"]
+    )
+    submitted(mine, bau_lead)
+    client.force_login(bau_lead.user)
+    page = f"/p/acme/handover/items/{mine.pk}/"
+    assert 'id="decide-form"' not in client.get(page).content.decode()
+    assert client.post(page + "decide/", {"decision": "accept"}).status_code == 403
+    mine.refresh_from_db()
+    assert mine.status == ItemStatus.SUBMITTED
