@@ -7,8 +7,12 @@ from handover import api
 
 router = SimpleRouter()
 router.register("sign-offs", api.SignOffViewSet, basename="sign-off")
+router.register("handover-items", api.HandoverItemViewSet, basename="handover-item")
+router.register("runbooks", api.RunbookViewSet, basename="runbook")
+router.register("exit-criteria", api.ExitCriterionViewSet, basename="exit-criterion")
 
 urlpatterns = [
     path("exit-gate/", api.ExitGateView.as_view(), name="exit-gate"),
+    path("knowledge-transfer/", api.KnowledgeTransferView.as_view(), name="knowledge-transfer"),
     *router.urls,
 ]

@@ -236,6 +236,11 @@ class HandoverItem(models.Model):
         return bool(self.document) or bool(self.link)
 
 
+class RunbookStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
 class Runbook(models.Model):
     """The resolution steps of a recurring problem, drafted from resolved tickets and known issues."""
 
@@ -252,9 +257,20 @@ class Runbook(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=RunbookStatus.choices, default=RunbookStatus.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["programme", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="runbook_published_has_time",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

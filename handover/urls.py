@@ -24,6 +24,7 @@ urlpatterns = [
     path("handover/items/<int:pk>/remove/", views.item_remove, name="item_remove"),
     path("runbooks/", views.runbooks, name="runbooks"),
     path("runbooks/<int:pk>/", views.runbook_detail, name="runbook"),
+    path("runbooks/<int:pk>/publish/", views.runbook_publish, name="runbook_publish"),
     path("knowledge-transfer/", views.knowledge_transfer, name="kt"),
     path("sign-off/", views.sign_off, name="sign_off"),
     path("sign-off/<int:pk>/", views.sign_off_detail, name="sign_off_detail"),

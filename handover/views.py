@@ -294,7 +294,7 @@ def _item_page(request, access, item, *, status=200, **forms) -> HttpResponse:
         access,
         item=item,
         can_edit=services.can_edit_item(access, item),
-        can_accept=services.can_accept_items(access),
+        can_accept=services.can_decide_item(access, item),
         edit_form=forms.get("edit_form")
         or ItemEditForm(
             programme=access.programme,
@@ -514,6 +514,22 @@ def runbook_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             can_write=services.can_write_runbooks(access),
         ),
     )
+
+
+@require_POST
+@login_required
+def runbook_publish(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access = get_programme_for(request.user, slug)
+    runbook = get_object_or_404(Runbook.objects.filter(programme=access.programme), pk=pk)
+    if not services.can_write_runbooks(access):
+        raise PermissionDenied("Only the support team can write runbooks.")
+    try:
+        services.runbook_publish(access=access, runbook=runbook)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Runbook published.")
+    return redirect("handover:runbook", slug=access.programme.slug, pk=runbook.pk)
 
 
 # ---------------------------------------------------------------------------------------------

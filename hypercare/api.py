@@ -1,4 +1,6 @@
-"""REST API of the core: tokens, programmes and their members."""
+"""REST API of the core: tokens, programmes, their members and each member's notifications."""
+
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -7,12 +9,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from hypercare import services
+from hypercare import notifications, services
 from hypercare.access import get_programme_for
-from hypercare.models import Membership, Programme
+from hypercare.models import Membership, Notification, Programme
 from hypercare.parsers import JSONParser
 from hypercare.serializers import MemberSerializer, ProgrammeSerializer
 
@@ -22,6 +25,27 @@ def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
     if hasattr(error, "message_dict"):
         return serializers.ValidationError(error.message_dict)
     return serializers.ValidationError({"non_field_errors": error.messages})
+
+
+class StateConflict(exceptions.APIException):
+    """A change the object's current state refuses (already decided, not submitted, …): 409 with why."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This change is not possible in the current state."
+    default_code = "conflict"
+
+
+@contextmanager
+def service_refusals():
+    """A service's ValidationError as the API's answer: 400 naming the fields when it names any, else
+    409 (a refusal of the object's state). PermissionDenied passes through: 403, or 409 for a closed
+    programme (hypercare.drf.exception_handler)."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        if hasattr(error, "message_dict"):
+            raise as_drf_error(error) from None
+        raise StateConflict(" ".join(error.messages)) from None
 
 
 class TokenSerializer(serializers.Serializer):
@@ -247,3 +271,97 @@ class MemberViewSet(
         except DjangoValidationError as error:
             return Response({"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# Notifications -------------------------------------------------------------------------------
+
+
+# The largest id a database stores (a bigger number is refused as bad input, not sent to SQLite).
+MAX_ID = 2**63 - 1
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "subject", "body", "link", "created_at", "read_at", "read"]
+        read_only_fields = fields
+
+    def get_read(self, obj) -> bool:
+        return obj.read_at is not None
+
+
+class NotificationsReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        allow_empty=False,
+        max_length=500,
+        help_text="The notifications to mark as read (yours, in this programme; others match nothing).",
+    )
+    all = serializers.BooleanField(required=False, help_text="true: mark every unread notification as read.")
+
+    def validate(self, attrs):
+        if attrs.get("all") and "ids" in attrs:
+            raise serializers.ValidationError({"ids": "Send either ids or all, not both."})
+        if not attrs.get("all") and "ids" not in attrs:
+            raise serializers.ValidationError({"ids": "Send the ids to mark as read, or all: true."})
+        return attrs
+
+
+class NotificationsReadResultSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many notifications changed from unread to read.")
+    unread = serializers.IntegerField(help_text="How many of yours in this programme are still unread.")
+
+
+NOT_FOUND = OpenApiResponse(description="No such programme for you.")
+
+
+class NotificationViewSet(ProgrammeScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The caller's in-app notifications in this programme, newest first (the Notifications page)."""
+
+    serializer_class = NotificationSerializer
+    queryset = Notification.objects.none()  # for the schema only: get_queryset scopes to the caller
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        rows = notifications.inbox(self.access).order_by("-created_at", "-pk")
+        if self.request.query_params.get("unread") in ("1", "true"):
+            rows = rows.filter(read_at__isnull=True)
+        return rows
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("unread", bool, description="true: only the notifications not read yet.")
+        ],
+        responses={
+            200: NotificationSerializer(many=True),
+            401: OpenApiResponse(description="Not authenticated."),
+            404: NOT_FOUND,
+        },
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=NotificationsReadSerializer,
+        responses={
+            200: NotificationsReadResultSerializer,
+            400: OpenApiResponse(description="Neither ids nor all (or both), or an id that is not a number."),
+            401: OpenApiResponse(description="Not authenticated."),
+            404: NOT_FOUND,
+        },
+        description='Mark notifications as read: {"ids": [1, 2]} or {"all": true}. Reading a notification '
+        "is yours to do even once the programme is closed.",
+    )
+    @action(detail=False, methods=["post"])
+    def read(self, request, slug=None):
+        payload = NotificationsReadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ids = None if payload.validated_data.get("all") else payload.validated_data["ids"]
+        marked = notifications.notifications_mark_read(access=self.access, ids=ids)
+        unread = notifications.inbox(self.access).filter(read_at__isnull=True).count()
+        return Response({"marked": marked, "unread": unread})

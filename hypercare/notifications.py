@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -14,6 +15,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from hypercare.models import Notification, NotificationChannel, NotificationPreference, Programme
+
+if TYPE_CHECKING:
+    from hypercare.access import ProgrammeAccess
 
 logger = logging.getLogger(__name__)
 
@@ -193,3 +197,20 @@ def unread_count(user) -> int:
     return Notification.objects.filter(
         recipient=user, channel=NotificationChannel.IN_APP, read_at__isnull=True
     ).count()
+
+
+def inbox(access: ProgrammeAccess):
+    """The member's in-app notifications of this programme (the inbox page and the API)."""
+    return Notification.objects.filter(
+        programme=access.programme, recipient=access.user, channel=NotificationChannel.IN_APP
+    )
+
+
+def notifications_mark_read(*, access: ProgrammeAccess, ids=None, at: datetime | None = None) -> int:
+    """Mark the member's unread in-app notifications of this programme as read (all, or those in `ids`).
+
+    Ids of other people's notifications match nothing: the count says how many changed."""
+    unread = inbox(access).filter(read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=at or timezone.now())

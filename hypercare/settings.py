@@ -351,6 +351,12 @@ SPECTACULAR_SETTINGS = {
         "CriterionStatusEnum": "handover.models.CriterionStatus",
         "HandoverItemStatusEnum": "handover.models.ItemStatus",
         "RagStatusEnum": "metrics.kpis.Rag",
+        "HandoverItemKindEnum": "handover.models.ItemKind",
+        "CriterionKindEnum": "handover.models.CriterionKind",
+        "RunbookStatusEnum": "handover.models.RunbookStatus",
+        "KtPhaseEnum": "handover.models.PhaseKind",
+        "StatusReportKindEnum": "releases.models.ReportKind",
+        "StatusReportStateEnum": "releases.models.ReportState",
     },
 }
 

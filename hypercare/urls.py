@@ -12,6 +12,7 @@ router.register("programmes", api.ProgrammeViewSet, basename="programme")
 
 programme_api = SimpleRouter()
 programme_api.register("members", api.MemberViewSet, basename="member")
+programme_api.register("notifications", api.NotificationViewSet, basename="notification")
 
 core_urls = [
     path("", views.home, name="home"),

@@ -6,7 +6,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -16,7 +22,16 @@ from rest_framework.response import Response
 from hypercare.api import ProgrammeScopedMixin, as_drf_error
 from hypercare.parsers import JSONParser
 from releases import services
-from releases.models import Hotfix, HotfixStage, PatchRelease, ProductionChange, Webhook, WebhookFormat
+from releases.models import (
+    Hotfix,
+    HotfixStage,
+    PatchRelease,
+    ProductionChange,
+    ReportKind,
+    StatusReport,
+    Webhook,
+    WebhookFormat,
+)
 from releases.serializers import (
     DecisionSerializer,
     HotfixAdvanceSerializer,
@@ -24,6 +39,8 @@ from releases.serializers import (
     HotfixSerializer,
     PatchReleaseSerializer,
     ProductionChangeSerializer,
+    StatusReportDetailSerializer,
+    StatusReportSerializer,
     WebhookSerializer,
 )
 
@@ -323,3 +340,67 @@ class WebhookViewSet(
         except DjangoValidationError as error:
             raise as_drf_error(error) from None
         return Response(self.get_serializer(webhook).data, status=status.HTTP_201_CREATED)
+
+
+STATUS_READERS = OpenApiResponse(
+    REFUSAL, description="The status reports are for the sponsor, leadership and the support team."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Daily status reports and weekly summaries as sent",
+        description="Newest first. The sponsor, leadership and the support team (every role but champions).",
+        parameters=[
+            OpenApiParameter("kind", str, enum=ReportKind.values, description="Only reports of this kind.")
+        ],
+        responses={
+            200: StatusReportSerializer(many=True),
+            400: OpenApiResponse(description="`kind` is not a kind of report."),
+            401: OpenApiResponse(description="Not authenticated."),
+            403: STATUS_READERS,
+            404: OpenApiResponse(description="No such programme for you."),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="A status report with the figures it carried",
+        responses={
+            200: StatusReportDetailSerializer,
+            401: OpenApiResponse(description="Not authenticated."),
+            403: STATUS_READERS,
+            404: OpenApiResponse(description="No such programme for you, or no such report in it."),
+        },
+    ),
+)
+class StatusReportViewSet(
+    ProgrammeScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The status reports the programme sent (the daily-status page lists the same)."""
+
+    lookup_value_regex = "[0-9]+"
+    serializer_class = StatusReportSerializer
+    queryset = StatusReport.objects.none()
+    filter_backends = []
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not self.access.sees_all_tickets:
+            raise PermissionDenied("The status reports are for the sponsor, leadership and the support team.")
+
+    def get_serializer_class(self):
+        return StatusReportDetailSerializer if self.action == "retrieve" else StatusReportSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return StatusReport.objects.none()
+        reports = StatusReport.objects.filter(programme=self.programme).order_by("-date", "kind", "-pk")
+        if self.action == "list":
+            reports = reports.defer("data", "last_error")
+            kind = self.request.query_params.get("kind")
+            if kind is not None:
+                if kind not in ReportKind.values:
+                    raise serializers.ValidationError(
+                        {"kind": f"Choose one of {', '.join(ReportKind.values)}."}
+                    )
+                reports = reports.filter(kind=kind)
+        return reports

@@ -9,5 +9,6 @@ router.register("hotfixes", api.HotfixViewSet, basename="hotfix")
 router.register("releases", api.PatchReleaseViewSet, basename="patch-release")
 router.register("production-changes", api.ProductionChangeViewSet, basename="production-change")
 router.register("webhooks", api.WebhookViewSet, basename="webhook")
+router.register("status-reports", api.StatusReportViewSet, basename="status-report")
 
 urlpatterns = router.urls

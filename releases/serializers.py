@@ -14,6 +14,7 @@ from releases.models import (
     ReleaseStatus,
     Risk,
     Stage,
+    StatusReport,
     Webhook,
     WebhookEvent,
 )
@@ -222,3 +223,18 @@ class WebhookSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         data["events"] = list(instance.events)
         return data
+
+
+class StatusReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StatusReport
+        fields = ["id", "kind", "date", "state", "subject", "recipient_count", "sent_at"]
+        read_only_fields = fields
+
+
+class StatusReportDetailSerializer(StatusReportSerializer):
+    data = serializers.JSONField(help_text="The figures as they were sent (the report page shows the same).")
+
+    class Meta(StatusReportSerializer.Meta):
+        fields = [*StatusReportSerializer.Meta.fields, "data"]
+        read_only_fields = fields

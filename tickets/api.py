@@ -780,6 +780,7 @@ CANNED_WRITE = {
     ),
 }
 CANNED_READ = {
+    401: OpenApiResponse(description="Not authenticated."),
     403: OpenApiResponse(ErrorSerializer, description="Canned replies are for the support team and leads."),
     404: OpenApiResponse(ErrorSerializer, description="No such programme (or canned reply) for you."),
 }
@@ -823,7 +824,7 @@ class CannedReplyViewSet(
         summary="Add a canned reply",
         description="Leads only. Titles are unique in the programme.",
         request=CannedReplySerializer,
-        responses={201: CannedReplySerializer, **CANNED_WRITE, 404: CANNED_READ[404]},
+        responses={201: CannedReplySerializer, **CANNED_WRITE, 401: CANNED_READ[401], 404: CANNED_READ[404]},
     )
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -1211,22 +1211,6 @@ def ticket_attach(
     return attachment
 
 
-# Added by the ticket UI (in-app notifications inbox): the core has no read-marking service yet.
-def notifications_mark_read(*, access: ProgrammeAccess, ids=None, at: datetime | None = None) -> int:
-    """Mark the member's unread in-app notifications of this programme as read (all, or those in `ids`)."""
-    from hypercare.models import Notification, NotificationChannel
-
-    unread = Notification.objects.filter(
-        programme=access.programme,
-        recipient=access.user,
-        channel=NotificationChannel.IN_APP,
-        read_at__isnull=True,
-    )
-    if ids is not None:
-        unread = unread.filter(pk__in=list(ids))
-    return unread.update(read_at=at or timezone.now())
-
-
 # Canned replies: the leads keep them, the support team reads them -------------------------
 
 CANNED_REPLY_FIELDS = ("title", "body")

@@ -15,11 +15,12 @@ from handover.services.pack import item_add, item_attach, item_decide, item_remo
 from handover.services.permissions import (
     can_accept_items,
     can_attest,
+    can_decide_item,
     can_edit_criteria,
     can_edit_item,
     can_write_runbooks,
 )
-from handover.services.runbooks import runbook_draft, runbook_update
+from handover.services.runbooks import runbook_draft, runbook_publish, runbook_update
 from handover.services.signoff import (
     content_hash,
     gate_green_notify,
@@ -38,6 +39,7 @@ __all__ = [
     "DOCUMENT_TEXT_SUFFIXES",
     "MAX_UPLOAD_BYTES",
     "can_accept_items",
+    "can_decide_item",
     "can_attest",
     "can_edit_criteria",
     "can_edit_item",
@@ -57,6 +59,7 @@ __all__ = [
     "kt_phases_update",
     "programme_defaults_create",
     "runbook_draft",
+    "runbook_publish",
     "runbook_update",
     "signatory_memberships",
     "signoff_create",

@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from handover.models import HandoverItem, ItemKind, ItemStatus
-from handover.services.permissions import can_accept_items, can_edit_item, require
+from handover.services.permissions import can_accept_items, can_edit_item, deny, is_own_item, require
 from handover.services.uploads import check_upload
 from hypercare.access import ProgrammeAccess
 from hypercare.audit import audit
@@ -162,6 +162,8 @@ def item_decide(
         access,
         "Only the operational owner or a BAU lead can accept handover items.",
     )
+    if is_own_item(access, item):
+        deny(access, "You own this item: another approver accepts or rejects it.")
     reason = reason.strip()
     if not accept and not reason:
         raise ValidationError({"reason": "Say why the item is rejected."})

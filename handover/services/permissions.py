@@ -28,6 +28,15 @@ def can_accept_items(access: ProgrammeAccess) -> bool:
     )
 
 
+def can_decide_item(access: ProgrammeAccess, item: HandoverItem) -> bool:
+    """An approver may accept or reject any item but their own: nobody approves their own work."""
+    return can_accept_items(access) and not is_own_item(access, item)
+
+
+def is_own_item(access: ProgrammeAccess, item: HandoverItem) -> bool:
+    return access.user is not None and item.owner_id == getattr(access.user, "pk", None)
+
+
 def can_edit_item(access: ProgrammeAccess, item: HandoverItem) -> bool:
     """Leads edit every item; an item's owner supplies its document and submits it."""
     return not access.is_closed and (

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from handover.models import HandoverItem, ItemKind, Runbook
+from handover.models import HandoverItem, ItemKind, Runbook, RunbookStatus
 from handover.services.permissions import can_write_runbooks, require
 from hypercare.access import ProgrammeAccess
 from hypercare.audit import audit
@@ -103,4 +103,21 @@ def runbook_update(
     runbook.steps = steps.strip()
     runbook.updated_at = at or timezone.now()
     runbook.save()
+    return runbook
+
+
+@transaction.atomic
+def runbook_publish(*, access: ProgrammeAccess, runbook: Runbook, at: datetime | None = None) -> Runbook:
+    """Publish a drafted runbook (the support team); publishing it twice changes nothing."""
+    require(can_write_runbooks(access), access, "Only the support team can write runbooks.")
+    if not runbook.steps.strip():
+        raise ValidationError({"steps": "Write the resolution steps before publishing."})
+    now = at or timezone.now()
+    # Two people publishing at once: the conditional UPDATE records the first one only.
+    won = Runbook.objects.filter(pk=runbook.pk, status=RunbookStatus.DRAFT).update(
+        status=RunbookStatus.PUBLISHED, published_at=now, published_by=access.user, updated_at=now
+    )
+    if won:
+        audit("runbook.published", actor=access.user, programme=access.programme, runbook=runbook.pk)
+    runbook.refresh_from_db()
     return runbook

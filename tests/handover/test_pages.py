@@ -81,6 +81,7 @@ _WITH_PK = {
     "item_decide",
     "item_remove",
     "runbook",
+    "runbook_publish",
     "sign_off_detail",
     "weekly_report",
     "sign_off_revoke",
@@ -92,6 +93,7 @@ _POST_ONLY = {
     "item_submit",
     "item_decide",
     "item_remove",
+    "runbook_publish",
     "sign_off_revoke",
 }
 

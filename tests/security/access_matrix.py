@@ -250,6 +250,7 @@ MATRIX: dict[str, Entry] = {
     "handover:item_remove": page("item", POST=members(LEAD)),
     "handover:runbooks": page(GET=members(), POST=members(QUEUE)),
     "handover:runbook": page("runbook", GET=members(), POST=members(QUEUE)),
+    "handover:runbook_publish": page("runbook", POST=members(QUEUE)),
     "handover:kt": page(GET=members(), POST=members(LEAD)),
     "handover:sign_off": page(GET=members(), POST=members(SIGNATORIES)),
     "handover:sign_off_detail": page("sign_off", GET=members()),
@@ -342,6 +343,9 @@ MATRIX: dict[str, Entry] = {
     ),
     # An unknown username ("1"): leads and staff reach the lookup (404), everyone else is refused first.
     "api:member-detail": api(DELETE=members((), lead=HIDDEN)),
+    # One's own notifications: every member reads and marks theirs.
+    "api:notification-list": api(GET=members()),
+    "api:notification-read": api(POST=members(), data={"POST": lambda side: {"all": True}}),
     "api:member-list": api(
         GET=members(),
         POST=members(LEAD),
@@ -469,6 +473,46 @@ MATRIX: dict[str, Entry] = {
         POST=members(("sponsor",)),
         data={"POST": lambda side: {"password": "correct-horse-battery", "reason": "Signed too early."}},
     ),
+    "api:exit-criterion-list": api(GET=members()),
+    "api:exit-criterion-detail": api(
+        "criterion",
+        GET=members(),
+        PATCH=members(LEAD),
+        data={"PATCH": lambda side: {"description": "Checked with finance."}},
+    ),
+    "api:exit-criterion-attest": api(
+        "criterion",
+        POST=members(("lead", "owner")),
+        data={
+            "POST": lambda side: {
+                "outcome": "pass",
+                "note": "Checked.",
+                "evidence_url": "https://example.com/e",
+            }
+        },
+    ),
+    # The world's item is owned by the lead, who is no approver: the operational owner decides it.
+    "api:handover-item-list": api(
+        GET=members(), POST=members(LEAD), data={"POST": lambda side: {"title": "Data dictionary"}}
+    ),
+    "api:handover-item-detail": api(
+        "item", GET=members(), PATCH=members(LEAD), data={"PATCH": lambda side: {"description": "Updated."}}
+    ),
+    "api:handover-item-submit": api("item", POST=members(LEAD)),
+    "api:handover-item-accept": api("item", POST=members(("owner",))),
+    "api:handover-item-reject": api(
+        "item", POST=members(("owner",)), data={"POST": lambda side: {"reason": "The ERD is out of date."}}
+    ),
+    "api:runbook-list": api(
+        GET=members(),
+        POST=members(QUEUE),
+        data={"POST": lambda side: {"known_issue": side.objects["known_issue"].pk}},
+    ),
+    "api:runbook-detail": api(
+        "runbook", GET=members(), PATCH=members(QUEUE), data={"PATCH": lambda side: {"workaround": "Retry."}}
+    ),
+    "api:runbook-publish": api("runbook", POST=members(QUEUE)),
+    "api:knowledge-transfer": api(GET=members(), PUT=members(LEAD)),
     # Releases API ---------------------------------------------------------------------------
     "api:hotfix-list": api(
         GET=members(),
@@ -501,6 +545,8 @@ MATRIX: dict[str, Entry] = {
     "api:production-change-decide": api(
         "production_change", POST=members(LEAD), data={"POST": lambda side: {"approve": True, "note": "OK"}}
     ),
+    "api:status-report-list": api(GET=members(SEE_ALL)),
+    "api:status-report-detail": api("status_report", GET=members(SEE_ALL)),
     "api:webhook-list": Entry(
         "api",
         {

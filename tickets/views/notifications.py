@@ -9,16 +9,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from hypercare.access import ProgrammeAccess, get_programme_for
-from hypercare.models import Notification, NotificationChannel
-from tickets import services
+from hypercare.access import get_programme_for
+from hypercare.notifications import inbox as _inbox
+from hypercare.notifications import notifications_mark_read
 from tickets.views.common import render_page, safe_next
-
-
-def _inbox(access: ProgrammeAccess):
-    return Notification.objects.filter(
-        programme=access.programme, recipient=access.user, channel=NotificationChannel.IN_APP
-    )
 
 
 @require_GET
@@ -52,6 +46,6 @@ def notifications_read(request: HttpRequest, slug: str) -> HttpResponse:
             ids = [int(request.POST["id"])]
         except ValueError:
             raise Http404("No such notification.") from None
-    services.notifications_mark_read(access=access, ids=ids)
+    notifications_mark_read(access=access, ids=ids)
     target = safe_next(request, reverse("tickets:notifications", args=[slug]))
     return redirect(target)
