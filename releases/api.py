@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -342,6 +342,15 @@ CLOSED = OpenApiResponse(
 )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: BulletinSerializer(many=True),
+            404: OpenApiResponse(REFUSAL, description="No such programme."),
+        }
+    ),
+    retrieve=extend_schema(responses={200: BulletinSerializer, 404: NO_BULLETIN}),
+)
 class BulletinViewSet(
     ProgrammeScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
