@@ -117,3 +117,18 @@ def test_every_answer_is_in_the_openapi_schema():
     assert set(item["patch"]["responses"]) == {"200", "400", "403", "404", "409"}
     assert set(send["post"]["responses"]) == {"200", "400", "403", "404", "409"}
     assert "put" not in item and "delete" not in item
+
+
+def test_a_closed_programme_takes_no_new_bulletin_and_keeps_its_archive(change, lead, champion):
+    from hypercare.models import Programme, ProgrammeStatus
+
+    bulletin = services.bulletin_create(programme=change.programme, by=change.user, fixed="Quote logo")
+    services.bulletin_send(bulletin=bulletin, by=change.user)
+    draft = services.bulletin_create(programme=change.programme, by=change.user, fixed="Later")
+    Programme.objects.filter(pk=change.programme.pk).update(status=ProgrammeStatus.CLOSED)
+
+    refused = lead.api().post(BASE, {"fixed": "x"}, format="json")
+    assert refused.status_code == 409 and "closed" in refused.json()["detail"]
+    assert lead.api().post(f"{BASE}{draft.pk}/send/").status_code == 409
+    assert champion.api().get(f"{BASE}{bulletin.pk}/").status_code == 200
+    assert Bulletin.objects.count() == 2
