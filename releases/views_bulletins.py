@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hypercare.access import ProgrammeAccess, get_programme_for
 from hypercare.views import apply_errors
 from releases import services
 from releases.forms import BulletinForm, BulletinScheduleForm
-from releases.models import Bulletin
+from releases.models import Bulletin, BulletinState
 from releases.services.bulletins import SENDER_REFUSAL, audience_choices, may_send
 from releases.services.common import StageConflict
 
@@ -54,6 +57,16 @@ def bulletin_list(request: HttpRequest, slug: str) -> HttpResponse:
 def bulletin_create(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_programme_for(request.user, slug)
     _require_sender(access)
+    today = timezone.localdate(timezone.now(), ZoneInfo(access.programme.timezone))
+    existing = (
+        Bulletin.objects.filter(programme=access.programme, date=today, state=BulletinState.DRAFT)
+        .order_by("-pk")
+        .first()
+    )
+    if existing is not None:
+        # A second click opens the day's draft rather than starting a rival one.
+        messages.info(request, "Today's draft is already there: here it is.")
+        return redirect("releases:bulletin_edit", slug=slug, pk=existing.pk)
     bulletin = services.bulletin_create(programme=access.programme, by=request.user, from_draft=True)
     messages.success(request, "A draft is ready, filled from today's known issues and releases.")
     return redirect("releases:bulletin_edit", slug=slug, pk=bulletin.pk)

@@ -269,3 +269,36 @@ def test_it_reaches_the_webhooks_that_take_bulletins_once(
     assert body["data"]["coming"] == ["Forecast totals: fix expected by Fri 4 Dec"]
     assert body["data"]["url"].endswith(f"/p/acme/bulletins/{bulletin.pk}/")
     assert WebhookDelivery.objects.get().state == "delivered"
+
+
+# Pages ----------------------------------------------------------------------------------------
+
+
+def test_preparing_twice_opens_the_same_draft(client, programme, change, known_issue):
+    client.force_login(change.user)
+    url = reverse("releases:bulletin_create", args=[programme.slug])
+    first = client.post(url)
+    second = client.post(url)
+    assert first["Location"] == second["Location"] and Bulletin.objects.count() == 1
+
+
+def test_the_edit_page_names_the_field_it_refuses(client, programme, change):
+    bulletin = draft(programme, change)
+    client.force_login(change.user)
+    answer = client.post(
+        reverse("releases:bulletin_edit", args=[programme.slug, bulletin.pk]),
+        {"date": "2026-12-03", "title": "  ", "fixed": "x", "then": "send"},
+    )
+    assert answer.status_code == 400 and "This field is required" in answer.content.decode()
+    bulletin.refresh_from_db()
+    assert bulletin.is_draft
+
+
+def test_a_champion_may_not_send_from_the_page(client, programme, change, champion):
+    bulletin = draft(programme, change)
+    client.force_login(champion.user)
+    assert (
+        client.post(reverse("releases:bulletin_send", args=[programme.slug, bulletin.pk])).status_code == 403
+    )
+    bulletin.refresh_from_db()
+    assert bulletin.is_draft
