@@ -17,6 +17,8 @@ app.conf.beat_schedule = {
     "email-outbox": {"task": "hypercare.tasks.deliver_emails_task", "schedule": 60.0},
     "sla-sweep": {"task": "triage.tasks.sla_sweep_task", "schedule": 60.0},
     "releases-status-reports": {"task": "releases.tasks.status_reports_task", "schedule": 900.0},
+    # Each programme's bulletin leaves within a minute of its local time (programme settings).
+    "releases-bulletins": {"task": "releases.tasks.bulletins_task", "schedule": 60.0},
     "releases-webhook-sweep": {"task": "releases.tasks.webhook_sweep_task", "schedule": 60.0},
     "releases-ticket-webhooks": {"task": "releases.tasks.ticket_webhooks_task", "schedule": 60.0},
     "intake-poll-mailboxes": {"task": "intake.tasks.poll_mailboxes_task", "schedule": 60.0},

@@ -23,6 +23,7 @@ from hypercare.api import ProgrammeScopedMixin, as_drf_error
 from hypercare.parsers import JSONParser
 from releases import services
 from releases.models import (
+    Bulletin,
     Hotfix,
     HotfixStage,
     PatchRelease,
@@ -33,6 +34,9 @@ from releases.models import (
     WebhookFormat,
 )
 from releases.serializers import (
+    BulletinCreateSerializer,
+    BulletinSerializer,
+    BulletinWriteSerializer,
     DecisionSerializer,
     HotfixAdvanceSerializer,
     HotfixCreateSerializer,
@@ -43,6 +47,7 @@ from releases.serializers import (
     StatusReportSerializer,
     WebhookSerializer,
 )
+from releases.services.bulletins import SENDER_REFUSAL, may_send
 
 REFUSAL = inline_serializer("Refusal", fields={"detail": serializers.CharField()})
 
@@ -345,6 +350,18 @@ class WebhookViewSet(
 STATUS_READERS = OpenApiResponse(
     REFUSAL, description="The status reports are for the sponsor, leadership and the support team."
 )
+SENDER_ONLY = OpenApiResponse(
+    REFUSAL, description="Only the change manager and the hypercare leads may do this."
+)
+NO_BULLETIN = OpenApiResponse(
+    REFUSAL, description="No such bulletin in this programme (drafts are hidden from those who cannot send)."
+)
+BAD_FIELDS = OpenApiResponse(
+    description="Invalid input, per field (an unknown business unit or geography, …)."
+)
+CLOSED = OpenApiResponse(
+    REFUSAL, description="Hypercare of this programme is closed: bulletins no longer change."
+)
 
 
 @extend_schema_view(
@@ -404,3 +421,108 @@ class StatusReportViewSet(
                     )
                 reports = reports.filter(kind=kind)
         return reports
+
+
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: BulletinSerializer(many=True),
+            404: OpenApiResponse(REFUSAL, description="No such programme."),
+        }
+    ),
+    retrieve=extend_schema(responses={200: BulletinSerializer, 404: NO_BULLETIN}),
+)
+class BulletinViewSet(
+    ProgrammeScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """User bulletins: what was fixed, what is coming, the workarounds to use meanwhile.
+
+    Every member reads the bulletins sent; the change manager and the leads also see the drafts,
+    create and edit them, and send them (each recipient once, in the app, by e-mail and webhook).
+    """
+
+    lookup_value_regex = "[0-9]+"
+    serializer_class = BulletinSerializer
+    filter_backends = []
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Bulletin.objects.none()
+        return services.bulletins_visible(self.access).order_by("-date", "-pk")
+
+    def _require_sender(self):
+        if not may_send(self.access):
+            self.access.refuse(SENDER_REFUSAL)
+
+    @extend_schema(
+        request=BulletinCreateSerializer,
+        responses={201: BulletinSerializer, 400: BAD_FIELDS, 403: SENDER_ONLY, 409: CLOSED},
+    )
+    def create(self, request, *args, **kwargs):
+        self._require_sender()
+        serializer = BulletinCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        from_draft = data.pop("from_draft", False)
+        try:
+            bulletin = services.bulletin_create(
+                programme=self.programme, by=request.user, from_draft=from_draft, **data
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(BulletinSerializer(bulletin).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=BulletinWriteSerializer,
+        responses={
+            200: BulletinSerializer,
+            400: BAD_FIELDS,
+            403: SENDER_ONLY,
+            404: NO_BULLETIN,
+            409: OpenApiResponse(
+                REFUSAL, description="The bulletin was already sent (or the programme is closed)."
+            ),
+        },
+    )
+    def partial_update(self, request, *args, **kwargs):
+        self._require_sender()
+        bulletin = self.get_object()
+        serializer = BulletinWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            bulletin = services.bulletin_update(
+                bulletin=bulletin, by=request.user, **serializer.validated_data
+            )
+        except services.StageConflict as error:
+            return _conflict(error)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(BulletinSerializer(bulletin).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: BulletinSerializer,
+            400: OpenApiResponse(
+                description="An empty bulletin, or an audience with nobody in it (per field)."
+            ),
+            403: SENDER_ONLY,
+            404: NO_BULLETIN,
+            409: OpenApiResponse(
+                REFUSAL, description="The bulletin was already sent (or the programme is closed)."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def send(self, request, slug=None, pk=None):
+        """Send a draft to its audience: each person once, in the app, by e-mail and to the webhooks."""
+        self._require_sender()
+        bulletin = self.get_object()
+        try:
+            bulletin = services.bulletin_send(bulletin=bulletin, by=request.user)
+        except services.StageConflict as error:
+            return _conflict(error)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from None
+        return Response(BulletinSerializer(bulletin).data)

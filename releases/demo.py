@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.utils import timezone
 
@@ -130,3 +130,17 @@ def seed(*, programme, people: dict, today: date) -> None:
         rollback_plan="Activate version 6 again.",
         at=now - timedelta(hours=5),
     )
+
+    # The change manager told users about the patch the morning after it went out, and the bulletin
+    # now leaves by itself at 09:00 on working days.
+    change_manager = people["change"].user
+    told_at = deployed_at + timedelta(hours=14)
+    bulletin = services.bulletin_create(
+        programme=programme,
+        by=change_manager,
+        from_draft=True,
+        at=told_at,
+        message="Thank you for every issue you logged: yesterday's patch came straight from them.",
+    )
+    services.bulletin_send(bulletin=bulletin, by=change_manager, at=told_at)
+    services.bulletin_schedule_set(programme=programme, by=change_manager, send_at=time(9, 0))

@@ -126,3 +126,59 @@ class WebhookForm(forms.Form):
 class PreferencesForm(forms.Form):
     daily_status = forms.BooleanField(label=ReportKind.DAILY.label + " by email", required=False)
     weekly_summary = forms.BooleanField(label=ReportKind.WEEKLY.label + " by email", required=False)
+
+
+class BulletinForm(forms.Form):
+    """A bulletin draft as the change manager edits it: one item a line in each section."""
+
+    date = DateField(label="For", help_text="The day the bulletin is for.")
+    title = forms.CharField(max_length=200, help_text="The e-mail's subject and the archive's heading.")
+    business_units = forms.MultipleChoiceField(
+        label="Business units",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every business unit.",
+    )
+    geographies = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every geography. With both, a member must be in a ticked unit and place.",
+    )
+    fixed = forms.CharField(
+        label="What was fixed", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One item a line.",
+    )  # fmt: skip
+    coming = forms.CharField(
+        label="What is coming, and when", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One item a line, with its expected date.",
+    )  # fmt: skip
+    workarounds = forms.CharField(
+        label="Workarounds to use meanwhile", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One item a line.",
+    )  # fmt: skip
+    message = forms.CharField(
+        label="A short word from you", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, units: list[str], places: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["business_units"].choices = [(u, u) for u in units]
+        self.fields["geographies"].choices = [(p, p) for p in places]
+
+
+class TimeInput(forms.TimeInput):
+    """An <input type="time"> that renders its value as 09:30."""
+
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+class BulletinScheduleForm(forms.Form):
+    send_at = forms.TimeField(
+        label="Send the daily bulletin at",
+        required=False,
+        widget=TimeInput,
+        help_text="Local time of the programme, on working days of its calendar. Empty: only sent by hand.",
+    )

@@ -457,3 +457,128 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt {self.number} of {self.delivery}: {self.status_code or self.error}"
+
+
+class BulletinState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SENT = "sent", "Sent"
+
+
+def _lines(text: str) -> list[str]:
+    """A section's items: one a line, without the "- " a person may type in front."""
+    return [
+        line.strip().removeprefix("- ").removeprefix("• ").strip()
+        for line in text.splitlines()
+        if line.strip()
+    ]
+
+
+class Bulletin(models.Model):
+    """The change manager's daily word to users: what was fixed, what is coming, what to do meanwhile.
+
+    Sent once (a conditional UPDATE from draft to sent), to every active member or to the members of
+    the chosen business units and geographies.
+    """
+
+    programme = models.ForeignKey(Programme, models.CASCADE, related_name="bulletins")
+    date = models.DateField(help_text="The local date (programme time zone) the bulletin is for.")
+    title = models.CharField(max_length=200)
+    # Empty lists: every member. Within a list any value matches; with both lists, a member matches one of each.
+    business_units = models.JSONField(default=list, blank=True)
+    geographies = models.JSONField(default=list, blank=True)
+    fixed = models.TextField("what was fixed", blank=True)
+    coming = models.TextField("what is coming", blank=True)
+    workarounds = models.TextField("workarounds to use meanwhile", blank=True)
+    message = models.TextField("a word from the change manager", blank=True)
+    state = models.CharField(max_length=10, choices=BulletinState.choices, default=BulletinState.DRAFT)
+    # Prepared by the daily schedule (at most one a day), not by a person.
+    scheduled = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipient_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["programme", "state", "-date"], name="bulletin_programme_state")]
+        constraints = [
+            # The schedule prepares one bulletin a day, even when its task runs twice at once.
+            models.UniqueConstraint(
+                fields=["programme", "date"],
+                condition=Q(scheduled=True),
+                name="bulletin_one_scheduled_per_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(sent_at__isnull=False), name="bulletin_sent_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.date:%d %b %Y})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == BulletinState.DRAFT
+
+    @property
+    def audience_label(self) -> str:
+        if not self.business_units and not self.geographies:
+            return "All members"
+        parts = []
+        if self.business_units:
+            parts.append(", ".join(self.business_units))
+        if self.geographies:
+            parts.append(", ".join(self.geographies))
+        return " in ".join(parts)
+
+    @property
+    def fixed_lines(self) -> list[str]:
+        return _lines(self.fixed)
+
+    @property
+    def coming_lines(self) -> list[str]:
+        return _lines(self.coming)
+
+    @property
+    def workaround_lines(self) -> list[str]:
+        return _lines(self.workarounds)
+
+
+class BulletinDelivery(models.Model):
+    """One recipient of a sent bulletin: the ledger that makes each person get it exactly once."""
+
+    bulletin = models.ForeignKey(Bulletin, models.CASCADE, related_name="deliveries")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    delivered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["bulletin", "user"]
+        verbose_name_plural = "bulletin deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["bulletin", "user"], name="bulletindelivery_once_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bulletin} → {self.user}"
+
+
+class BulletinSchedule(models.Model):
+    """When the daily bulletin goes out by itself: a local time on the programme's working days."""
+
+    programme = models.OneToOneField(Programme, models.CASCADE, related_name="bulletin_schedule")
+    send_at = models.TimeField(
+        null=True, blank=True, help_text="Local time (programme time zone); empty: only sent by hand."
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Bulletin schedule of {self.programme}"

@@ -5,6 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from releases.models import (
+    Bulletin,
+    BulletinState,
     ChangeKind,
     ChangeStatus,
     Hotfix,
@@ -238,3 +240,56 @@ class StatusReportDetailSerializer(StatusReportSerializer):
     class Meta(StatusReportSerializer.Meta):
         fields = [*StatusReportSerializer.Meta.fields, "data"]
         read_only_fields = fields
+
+
+class BulletinSerializer(serializers.ModelSerializer):
+    state = serializers.ChoiceField(choices=BulletinState.choices, read_only=True)
+    audience = serializers.CharField(source="audience_label", read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, default=None, allow_null=True
+    )
+    sent_by = serializers.CharField(source="sent_by.username", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = Bulletin
+        fields = [
+            "id",
+            "date",
+            "title",
+            "business_units",
+            "geographies",
+            "audience",
+            "fixed",
+            "coming",
+            "workarounds",
+            "message",
+            "state",
+            "scheduled",
+            "created_by",
+            "created_at",
+            "sent_by",
+            "sent_at",
+            "recipient_count",
+        ]
+        read_only_fields = fields
+
+
+class BulletinWriteSerializer(serializers.Serializer):
+    """A draft's fields; any left out keep their value (or, on create, the prepared or default one)."""
+
+    date = serializers.DateField(required=False)
+    title = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    business_units = serializers.ListField(child=serializers.CharField(), required=False)
+    geographies = serializers.ListField(child=serializers.CharField(), required=False)
+    fixed = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    coming = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    workarounds = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class BulletinCreateSerializer(BulletinWriteSerializer):
+    from_draft = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Fill the sections from today's known issues and releases (fields given still win).",
+    )

@@ -16,6 +16,16 @@ def status_reports_task() -> int:
     return services.status_reports_send_due(at=timezone.now())
 
 
+@shared_task(acks_late=True)
+def bulletins_task() -> int:
+    """Beat, every minute: send each programme's scheduled bulletin once it is due.
+
+    Safe to run twice: a scheduled draft is unique per programme and day, and sending is a
+    conditional UPDATE from draft to sent.
+    """
+    return services.bulletins_send_due(at=timezone.now())
+
+
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def webhook_deliver_task(self, delivery_id: int) -> str:
     """One delivery attempt; a failure is retried by Celery after the service's exponential backoff."""

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from releases import views
+from releases import views, views_bulletins
 
 app_name = "releases"
 
@@ -26,6 +26,12 @@ urlpatterns = [
     path("daily-status/<int:pk>/", views.status_report, name="status_report"),
     path("daily-status/preferences/", views.preferences, name="preferences"),
     path("whats-happening/", views.whats_happening, name="whats_happening"),
+    path("bulletins/", views_bulletins.bulletin_list, name="bulletins"),
+    path("bulletins/new/", views_bulletins.bulletin_create, name="bulletin_create"),
+    path("bulletins/schedule/", views_bulletins.bulletin_schedule, name="bulletin_schedule"),
+    path("bulletins/<int:pk>/", views_bulletins.bulletin_detail, name="bulletin"),
+    path("bulletins/<int:pk>/edit/", views_bulletins.bulletin_edit, name="bulletin_edit"),
+    path("bulletins/<int:pk>/send/", views_bulletins.bulletin_send, name="bulletin_send"),
     path("webhooks/", views.webhooks, name="webhooks"),
     path("webhooks/<int:pk>/", views.webhook_detail, name="webhook"),
     path("webhooks/<int:pk>/active/", views.webhook_active, name="webhook_active"),

@@ -3,9 +3,6 @@ the "what's happening" page, webhooks and email preferences."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from hypercare.access import ProgrammeAccess, ProgrammeClosed, get_programme_for
 from hypercare.views import apply_errors, require_lead
-from releases import services
+from releases import selectors, services
 from releases.forms import (
     AdvanceForm,
     DecisionForm,
@@ -43,7 +40,6 @@ from releases.models import (
     WebhookDelivery,
 )
 from releases.services.common import BUILDERS, BUSINESS_TESTERS, StageConflict
-from tickets.models import KnownIssue
 
 FILTERS = {"open": "In progress", "deployed": "Deployed", "all": "All"}
 
@@ -494,38 +490,16 @@ def status_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def whats_happening(request: HttpRequest, slug: str) -> HttpResponse:
     access = get_programme_for(request.user, slug)
     programme = access.programme
-    now = timezone.now()
-    next_release = (
-        PatchRelease.objects.planned()
-        .filter(programme=programme, planned_for__gte=timezone.localdate(now, ZoneInfo(programme.timezone)))
-        .order_by("planned_for")
-        .prefetch_related(
-            Prefetch("hotfixes", queryset=Hotfix.objects.select_related("known_issue").order_by("pk"))
-        )
-        .first()
-    )
-    known_issues = (
-        KnownIssue.objects.open()
-        .filter(programme=programme)
-        .annotate(affected=Count("tickets", distinct=True))
-        .order_by("fix_expected_on", "-affected", "pk")
-    )
-    recent_fixes = (
-        Hotfix.objects.of(programme)
-        .deployed()
-        .filter(deployed_at__gte=now - timedelta(days=14))
-        .select_related("known_issue", "release")
-        .order_by("-deployed_at", "-pk")[:20]
-    )
+    news = selectors.news(programme=programme, at=timezone.now())
     return render(
         request,
         "releases/whats_happening.html",
         {
             "access": access,
             "programme": programme,
-            "known_issues": known_issues,
-            "next_release": next_release,
-            "recent_fixes": recent_fixes,
+            "known_issues": news.known_issues,
+            "next_release": news.next_release,
+            "recent_fixes": news.fixed[:20],
         },
     )
 

@@ -1,5 +1,17 @@
 """Every write of the releases app goes through these functions (split by subdomain)."""
 
+from releases.services.bulletins import (
+    bulletin_create,
+    bulletin_prepare,
+    bulletin_recipients,
+    bulletin_schedule_for,
+    bulletin_schedule_set,
+    bulletin_send,
+    bulletin_send_scheduled,
+    bulletin_update,
+    bulletins_send_due,
+    bulletins_visible,
+)
 from releases.services.common import StageConflict, require_builder
 from releases.services.comms import (
     render_status_email,
@@ -40,6 +52,16 @@ from releases.services.webhooks import (
 )
 
 __all__ = [
+    "bulletin_create",
+    "bulletin_prepare",
+    "bulletin_recipients",
+    "bulletin_schedule_for",
+    "bulletin_schedule_set",
+    "bulletin_send",
+    "bulletin_send_scheduled",
+    "bulletin_update",
+    "bulletins_send_due",
+    "bulletins_visible",
     "require_builder",
     "SIGNATURE_HEADER",
     "StageConflict",

@@ -45,12 +45,12 @@ def visit_every_page_of_the_navigation(page) -> list[str]:
     return seen
 
 
-def test_a_champion_on_a_phone_gets_six_pages_that_fit_the_screen(browser_page, champion, tickets):
+def test_a_champion_on_a_phone_gets_seven_pages_that_fit_the_screen(browser_page, champion, tickets):
     page = browser_page
     page.set_viewport_size(PHONE)
     log_in(page, "champion")
     seen = visit_every_page_of_the_navigation(page)
-    assert len(seen) == 6
+    assert len(seen) == 7  # overview, log, mine, known issues, notifications, what's happening, bulletins
 
 
 def test_a_lead_on_a_phone_gets_every_page_without_sideways_scrolling(browser_page, make_persona, tickets):

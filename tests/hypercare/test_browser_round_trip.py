@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.forms.models import model_to_dict
@@ -87,6 +87,12 @@ def _release_settings(side):
     return {name: getattr(settings, name) for name in ("cadence", "status_hour", "weekly_weekday")}
 
 
+def _bulletin_schedule(side):
+    from releases.services.bulletins import bulletin_schedule_for
+
+    return bulletin_schedule_for(side.programme).send_at
+
+
 ROUND_TRIPS = [
     RoundTrip(
         "hypercare.forms.ProgrammeForm", "lead", lambda s: f"/p/{s.programme.slug}/edit/", _programme,
@@ -138,6 +144,15 @@ ROUND_TRIPS = [
         "releases.forms.ReleaseSettingsForm", "lead", lambda s: f"/p/{s.programme.slug}/releases/",
         _release_settings, "form:has([name=cadence])",
     ),
+    RoundTrip(
+        "releases.forms.BulletinForm", "lead",
+        lambda s: f"/p/{s.programme.slug}/bulletins/{s.objects['bulletin'].pk}/edit/",
+        lambda s: row(s.objects["bulletin"]), "form#bulletin-form",
+    ),
+    RoundTrip(
+        "releases.forms.BulletinScheduleForm", "lead", lambda s: f"/p/{s.programme.slug}/bulletins/",
+        _bulletin_schedule, "form:has([name=send_at])",
+    ),
 ]  # fmt: skip
 
 
@@ -162,6 +177,14 @@ def side(sqlite_guard_restored, sqlite_guard_lifted, settings, tmp_path):  # noq
     handover.runbook_update(
         access=lead, runbook=runbook, title=runbook.title, symptoms=runbook.symptoms,
         workaround=runbook.workaround, steps="Clear the cache, then retry.",
+    )  # fmt: skip
+    from releases.services.bulletins import bulletin_schedule_for, bulletin_schedule_set, bulletin_update
+
+    bulletin_schedule_set(programme=side.programme, by=side.user("lead"), send_at=time(7, 30))
+    assert bulletin_schedule_for(side.programme).send_at == time(7, 30)
+    bulletin_update(
+        bulletin=side.objects["bulletin"], by=side.user("lead"), date=date(2026, 11, 12),
+        coming="- Forecast totals: fix expected by Thu 12 Nov",
     )  # fmt: skip
     go_live = side.programme.go_live_date
     handover.kt_phases_update(

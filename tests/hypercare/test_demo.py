@@ -19,3 +19,17 @@ def test_the_demo_programme_has_people_in_every_role_and_loads_once(client):
     assert Programme.objects.filter(slug=DEMO_SLUG).count() == 1
     assert client.login(username="champion", password=DEMO_PASSWORD)
     assert client.get(f"/p/{DEMO_SLUG}/").status_code == 200
+
+
+def test_the_demo_has_a_bulletin_a_champion_can_read(client):
+    from django.utils.html import escape
+
+    from releases.models import Bulletin
+
+    programme = seed_demo()
+    bulletin = Bulletin.objects.get(programme=programme)
+    assert bulletin.state == "sent" and bulletin.fixed_lines and bulletin.workaround_lines
+    assert programme.bulletin_schedule.send_at is not None
+    assert client.login(username="champion", password=DEMO_PASSWORD)
+    page = client.get(f"/p/{DEMO_SLUG}/bulletins/{bulletin.pk}/").content.decode()
+    assert escape(bulletin.fixed_lines[0]) in page

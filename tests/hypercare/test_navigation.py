@@ -12,7 +12,15 @@ pytestmark = pytest.mark.django_db
 NAV = re.compile(r'<nav class="subnav"[^>]*>(.*?)</nav>', re.S)
 LINK = re.compile(r'<a href="(/p/acme/[^"]*)"[^>]*>\s*([^<]+?)\s*(?:<|$)')
 
-CHAMPION = ["Overview", "Log an issue", "My tickets", "Known issues", "Notifications", "What's happening"]
+CHAMPION = [
+    "Overview",
+    "Log an issue",
+    "My tickets",
+    "Known issues",
+    "Notifications",
+    "What's happening",
+    "Bulletins",
+]
 LEADERSHIP = ["Scorecard", "Exit gate", "Sign-off", "Daily status"]
 WORKING = ["Log an issue", "Queues", "Known issues", "Triage board", "SLA policy", "Telemetry", "Hotfixes",
            "Releases", "Production changes", "Daily status", "Exit gate", "Handover pack"]  # fmt: skip

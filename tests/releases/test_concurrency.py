@@ -57,3 +57,39 @@ def test_a_double_submit_records_a_stage_once(transactional_db, make_hotfix, eng
     assert sum(1 for result in results if isinstance(result, HotfixStage)) == 1
     assert sum(1 for result in results if isinstance(result, services.StageConflict)) == 1
     assert HotfixStage.objects.filter(hotfix=hotfix).count() == 1
+
+
+def test_two_senders_and_the_schedule_racing_send_a_bulletin_once(
+    transactional_db, programme, lead, champion, make_persona
+):
+    require_postgres()
+    from datetime import time
+
+    from hypercare.models import Notification
+    from hypercare.roles import Role
+    from releases.models import Bulletin, BulletinDelivery
+
+    change = make_persona(Role.CHANGE_MANAGER, username="change")
+    services.bulletin_schedule_set(programme=programme, by=change.user, send_at=time(8, 0))
+    bulletin = services.bulletin_create(
+        programme=programme, by=change.user, date=MORNING.date(), fixed="- Quote PDFs show the new logo"
+    )
+    senders = iter([change.user, lead.user])
+    lock = threading.Lock()
+
+    def send():
+        with lock:
+            by = next(senders, None)
+        if by is None:  # the third racer is the beat task
+            return services.bulletins_send_due(at=MORNING)
+        return services.bulletin_send(bulletin=bulletin, by=by, at=MORNING)
+
+    results = race(send, runs=3)
+    sent = [result for result in results if isinstance(result, Bulletin)]
+    beat = [result for result in results if isinstance(result, int)]
+    assert len(sent) + sum(beat) == 1, results
+    assert Bulletin.objects.count() == 1
+    people = programme.memberships.count()
+    assert BulletinDelivery.objects.count() == people
+    assert Notification.objects.filter(kind="bulletin", channel="in_app").count() == people
+    assert Notification.objects.filter(recipient=champion.user, kind="bulletin", channel="email").count() == 1

@@ -294,6 +294,19 @@ MATRIX: dict[str, Entry] = {
     "releases:preferences": page(GET=members(), POST=members()),
     "releases:whats_happening": page(GET=members()),
     "releases:webhooks": page(GET=members(LEAD), POST=members(LEAD)),
+    # Bulletins: every member reads those sent; the change manager and leads prepare, edit and send
+    # (the world's bulletin is a draft, hidden from those who cannot send it).
+    "releases:bulletins": page(GET=members()),
+    "releases:bulletin_create": page(POST=members(LEAD)),
+    "releases:bulletin_schedule": page(POST=members(LEAD), data={"POST": lambda side: {"send_at": "09:00"}}),
+    "releases:bulletin": page("bulletin", GET=members(LEAD, otherwise=HIDDEN)),
+    "releases:bulletin_edit": page(
+        "bulletin",
+        GET=members(LEAD),
+        POST=members(LEAD),
+        data={"POST": lambda side: {"date": "2026-11-12", "title": "Today", "fixed": "The quote logo"}},
+    ),
+    "releases:bulletin_send": page("bulletin", POST=members(LEAD)),
     "releases:webhook": page("webhook", GET=members(LEAD)),
     "releases:webhook_active": page("webhook", POST=members(LEAD)),
     # Outside a programme: health, authentication, schema ---------------------------------------
@@ -547,6 +560,16 @@ MATRIX: dict[str, Entry] = {
     ),
     "api:status-report-list": api(GET=members(SEE_ALL)),
     "api:status-report-detail": api("status_report", GET=members(SEE_ALL)),
+    "api:bulletin-list": api(
+        GET=members(), POST=members(LEAD), data={"POST": lambda side: {"from_draft": True}}
+    ),
+    "api:bulletin-detail": api(
+        "bulletin",
+        GET=members(LEAD, otherwise=HIDDEN),
+        PATCH=members(LEAD),
+        data={"PATCH": lambda side: {"message": "Thank you for your patience."}},
+    ),
+    "api:bulletin-send": api("bulletin", POST=members(LEAD)),
     "api:webhook-list": Entry(
         "api",
         {

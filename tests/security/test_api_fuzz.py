@@ -68,6 +68,7 @@ def _pin(case, world, side="a"):
         ("/releases/", "release"),
         ("/production-changes/", "production_change"),
         ("/webhooks/", "webhook"),
+        ("/bulletins/", "bulletin"),
         ("/oncall/", "shift"),
     ):
         if prefix in path:

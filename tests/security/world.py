@@ -273,6 +273,12 @@ def _objects(side: Side, text, today: date) -> None:
     from handover.services.weekly import weekly_report_send
 
     objects["weekly_report"] = weekly_report_send(programme=programme, at=now)
+
+    # A bulletin draft, prepared from the known issues, with the programme's own words in it.
+    bulletin = releases.bulletin_create(
+        programme=programme, by=lead.user, from_draft=True, title=text("title")[:200], message=text("body")
+    )
+    objects["bulletin"] = bulletin
     objects.update(
         hotfix=hotfix,
         release=release,
