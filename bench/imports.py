@@ -61,7 +61,7 @@ PEOPLE = [
     ("Tom Berg", "61b2c3d4e5f60071a8b9c0d1", "tberg"),
     ("Mia Chen", "62c3d4e5f60071a8b9c0d1e2", None),
 ]
-STATUSES = ["Done", "Done", "Done", "Won't Do", "In Progress", "To Do", "In Review"]
+STATUSES = ["Done", "Done", "Done", "Won't Do", "In Progress", "To Do", "In Review", "Waiting for customer"]
 PRIORITIES = ["Highest", "High", "Medium", "Medium", "Low", "Lowest"]
 TYPES = ["Bug", "Bug", "Task", "Story", "Sub-task", "Epic"]
 COMPONENTS = ["Quotes", "Pricing", "Migration", "Reports", "Mobile"]
