@@ -257,3 +257,33 @@ def test_the_commit_does_not_query_per_row(people, monkeypatch):  # noqa: F811
     else:
         assert large["INSERT"] - small["INSERT"] < 200 / 5
     assert not Ticket.objects.exists()  # a dry run: nothing stayed
+
+
+def test_a_change_dated_after_the_import_tells_the_watchers_as_the_services_did(people):  # noqa: F811
+    """Only with a run instant ahead of the clock (a row dated after the import itself): the status move
+    is news, so the reporter who follows the ticket is told, once, exactly as ticket_transition told them."""
+    from django.utils import timezone
+
+    access = people["access"]
+    ahead = timezone.now() + timedelta(days=2)
+    reported = (ahead - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    table = csv_read(
+        f"Issue key,Summary,Priority,Status,Created,Reporter\nHC-1,Quotes fail,High,In Progress,{reported},Jane Smith\n"
+        f"HC-2,Quotes slow,Low,To Do,{reported},Jane Smith\n".encode()
+    )
+    mapping = suggest_mapping(table)
+    mapping.time_zone = "UTC"
+
+    def told():
+        return sorted(Notification.objects.values_list("recipient__username", "kind", "channel", "subject"))
+
+    with transaction.atomic():
+        people_ = People(access.programme, table)
+        for row in import_check(access=access, table=table, mapping=mapping, at=ahead, people=people_).rows:
+            _row_through_services(access, row, source_name="", now=ahead, people=people_)
+        before = told()
+        transaction.set_rollback(True)
+    access.programme.refresh_from_db()
+    assert import_run(access=access, table=table, mapping=mapping, dry_run=False, at=ahead).refused == []
+    assert before and told() == before
+    assert {recipient for recipient, *_ in before} == {"jsmith"}
