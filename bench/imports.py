@@ -3,8 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hc_bench_imports .venv/bin/python bench/imports.py \
         --rows 50000 [--profile 2000]
 
-The database is created and migrated if needed, and must be a scratch one (each phase imports into a
-programme of its own). The file is shaped like a Jira Cloud "all fields" export
+The database is created and migrated if needed, and must be a scratch one (each run imports into new
+programmes of its own). The file is shaped like a Jira Cloud "all fields" export
 (tests/tickets/exports/jira_cloud.csv): every status, priority and issue type, two label columns,
 up to three comments of "date;account id;body", reporters and assignees who are members or not,
 dates over the last three years. Each phase runs as the Celery job runs it (tickets.import_jobs:
