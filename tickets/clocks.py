@@ -13,7 +13,7 @@ from hypercare.calendar import WorkingCalendar
 from hypercare.vocabulary import OPEN_STATUSES, AlertKind, EventKind
 from sla import engine
 from sla.models import SlaPolicy
-from sla.policy import policy_and_target_for, policy_for, target_for
+from sla.policy import PolicyBook, policy_and_target_for, policy_for, target_for
 from tickets.models import SlaAlert, Ticket, TicketEvent
 
 # The stored SLA columns of a ticket, in the order a change report lists them.
@@ -131,24 +131,44 @@ def _store(ticket: Ticket, fields: dict, *, at: datetime) -> None:
     _alert(ticket, raised, at=at)
 
 
-def ticket_clocks_start(*, ticket: Ticket, events: list[TicketEvent], at: datetime) -> list[str]:
+def ticket_clocks_start(
+    *, ticket: Ticket, events: list[TicketEvent], at: datetime, policies: PolicyBook | None = None
+) -> list[str]:
     """Set the SLA fields of a ticket about to be inserted, from the events it is logged with.
 
     What ticket_clocks_refresh would store right after the INSERT, computed before it (no
     UPDATE, no reading the events back): the policy in force when it was triaged or reached the
-    desk, read with its target in one query; the calendar is the programme's (loaded with the
-    caller's access by the API). Returns the alert kinds to raise once the ticket is saved
-    (ticket_clocks_alert).
+    desk, read with its target in one query (none with `policies`, every version read once);
+    the calendar is the programme's (loaded with the caller's access by the API). Returns the
+    alert kinds to raise once the ticket is saved (ticket_clocks_alert).
     """
     timeline = engine.timeline_from_events(events)
     anchor = ticket.triaged_at or timeline.started_at or ticket.reported_at
-    policy_id, target = policy_and_target_for(ticket.programme, anchor, ticket.severity)
+    if policies is not None:
+        policy_id, target = policies.policy_and_target_for(anchor, ticket.severity)
+    else:
+        policy_id, target = policy_and_target_for(ticket.programme, anchor, ticket.severity)
     state = engine.compute(timeline, target, ticket.programme.calendar.working_calendar, at)
-    fields = _fields(policy_id, target, state)
+    return _set(ticket, _fields(policy_id, target, state))
+
+
+def _set(ticket: Ticket, fields: dict) -> list[str]:
     raised = _raised(ticket, fields)
     for name, value in fields.items():
         setattr(ticket, name, value)
     return raised
+
+
+def ticket_clocks_replay(
+    *, ticket: Ticket, events: list[TicketEvent], at: datetime, policies: PolicyBook
+) -> list[str]:
+    """What ticket_clocks_refresh stores after a change, set on a ticket not saved yet (a CSV
+    import replaying its history in memory): the clocks from `events` (in the order they were
+    made) under the ticket's policy version. Returns the alert kinds it newly raises."""
+    target = policies.target(ticket.sla_policy_id, ticket.severity)
+    timeline = engine.timeline_from_events(sorted(events, key=lambda event: event.at))
+    state = engine.compute(timeline, target, ticket.programme.calendar.working_calendar, at)
+    return _set(ticket, _fields(ticket.sla_policy_id, target, state))
 
 
 def ticket_clocks_alert(*, ticket: Ticket, kinds: list[str], at: datetime) -> None:

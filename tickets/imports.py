@@ -3,8 +3,9 @@
 Read the file (`csv_read`), propose a mapping (`suggest_mapping`: the usual columns and values of
 each tracker, the date order read from the file), read every row against it (`import_check`: each
 bad field with its line and the fix), then `import_run`: the dry run and the commit in one code
-path, every row through the ticket services inside one transaction, which the dry run always rolls
-back and the commit rolls back on any refused row. Jobs and saved mappings: tickets.import_jobs.
+path inside one transaction, which the dry run always rolls back and the commit rolls back on any
+refused row: each row is built with the ticket services' own checks and clock rules, then stored
+by chunks with one INSERT per table. Jobs and saved mappings: tickets.import_jobs.
 """
 
 from __future__ import annotations
@@ -25,9 +26,18 @@ from hypercare.access import ProgrammeAccess
 from hypercare.models import Membership
 from hypercare.roles import Team
 from hypercare.vocabulary import OPEN_STATUSES, Category, EventKind, Severity, Status
+from sla.policy import PolicyBook
 from tickets import services
-from tickets.clocks import ticket_clocks_refresh
-from tickets.models import DETAILS_MAX_LENGTH, TITLE_MAX_LENGTH, Comment, Ticket, TicketEvent
+from tickets.clocks import ticket_clocks_replay
+from tickets.models import (
+    DETAILS_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Comment,
+    SlaAlert,
+    Ticket,
+    TicketEvent,
+    TicketWatcher,
+)
 from tickets.services import TicketStateError
 
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
@@ -1112,9 +1122,9 @@ def _description(row: ImportRow, source_name: str) -> str:
     return "\n\n".join(part for part in [row.description, " ".join(notes)] if part)
 
 
-def _note(access: ProgrammeAccess, ticket: Ticket, *, at: datetime, note: str, **data) -> None:
+def _note(access: ProgrammeAccess, ticket: Ticket, *, at: datetime, note: str, **data) -> TicketEvent:
     """A line of the source's history on the timeline (who reported or worked it there)."""
-    TicketEvent.objects.create(
+    return TicketEvent(
         ticket=ticket,
         kind=EventKind.EDITED,
         actor=access.user,
@@ -1124,11 +1134,45 @@ def _note(access: ProgrammeAccess, ticket: Ticket, *, at: datetime, note: str, *
     )
 
 
-def _import_row(
-    access: ProgrammeAccess, row: ImportRow, *, source_name: str, now: datetime, people: People
-) -> Ticket:
+# Rows built in memory (every check of the services, the clocks replayed step by step), then
+# stored with one INSERT per table: the commit's statements grow by chunk, not by row.
+IMPORT_CHUNK = 500
+
+
+@dataclass
+class _Built:
+    """One row as the ticket services would have stored it, not saved yet."""
+
+    ticket: Ticket
+    events: list[TicketEvent] = field(default_factory=list)
+    comments: list[tuple[Comment, TicketEvent]] = field(default_factory=list)
+    watchers: dict[int, tuple[object, datetime]] = field(default_factory=dict)
+    alerts: dict[str, datetime] = field(default_factory=dict)
+    # Changes dated after the import (only with an `at` ahead of the clock): watchers are told.
+    news: list[tuple[str, str, datetime]] = field(default_factory=list)
+
+    def follow(self, user, at: datetime) -> None:
+        self.watchers.setdefault(user.pk, (user, at))
+
+    def raise_alerts(self, kinds: list[str], at: datetime) -> None:
+        for kind in kinds:
+            self.alerts.setdefault(kind, at)  # one alert per (ticket, kind), the first one found
+
+
+def _build_row(
+    access: ProgrammeAccess,
+    row: ImportRow,
+    *,
+    source_name: str,
+    now: datetime,
+    people: People,
+    policies: PolicyBook,
+) -> _Built:
+    """The row as ticket_create, ticket_assign, ticket_transition and ticket_resolve would leave it,
+    with the same checks (services.ticket_build and the *_plan functions) and the same clocks and
+    alerts at each step (tickets.clocks), without a query."""
     source = source_name or "the source tracker"
-    ticket = services.ticket_create(
+    ticket, events, kinds = services.ticket_build(
         access=access,
         reporter=row.reporter,
         title=row.title,
@@ -1147,64 +1191,88 @@ def _import_row(
         # Logged "as of" its report, so the clocks are not judged against today before the
         # status moves below replay what happened.
         at=row.reported_at,
+        memberships=people.memberships,
+        policies=policies,
+        references_checked=True,  # import_check refused the keys imported before
     )
+    ticket.imported_at = timezone.now()
+    built = _Built(ticket=ticket, events=events)
+    built.raise_alerts(kinds, row.reported_at)
+    built.follow(ticket.reporter, row.reported_at)
+
+    def step(status: str, extra: dict, event: TicketEvent, at: datetime, news: str = "") -> None:
+        ticket.status = status
+        for name, value in extra.items():
+            setattr(ticket, name, value)
+        events.append(event)
+        built.raise_alerts(ticket_clocks_replay(ticket=ticket, events=events, at=at, policies=policies), at)
+        if news and not ticket.happened_before_import(at):
+            built.news.append((status, news, at))
+
     if row.reporter is None:
         # Not the importing lead's unit and geography: only what the file says.
-        Ticket.objects.filter(pk=ticket.pk).update(business_unit=row.business_unit, geography=row.geography)
         ticket.business_unit, ticket.geography = row.business_unit, row.geography
         if row.reporter_source:
-            _note(
-                access,
-                ticket,
-                at=row.reported_at,
-                note=f"Reported by {row.reporter_source} in {source} (not a member of this programme).",
-                reporter=row.reporter_source,
+            events.append(
+                _note(
+                    access,
+                    ticket,
+                    at=row.reported_at,
+                    note=f"Reported by {row.reporter_source} in {source} (not a member of this programme).",
+                    reporter=row.reporter_source,
+                )
             )
     assigned = False
     if row.assignee is not None:
+        services.require_worker(access)
         try:
-            with transaction.atomic():
-                services.ticket_assign(
-                    access=access, ticket=ticket, assignee=row.assignee, at=row.reported_at
-                )
-            assigned = True
+            team, event = services.assign_plan(
+                access, ticket, row.assignee, at=row.reported_at, memberships=people.memberships
+            )
         except ValidationError:
             pass
+        else:
+            ticket.assignee, ticket.team = row.assignee, team
+            built.follow(row.assignee, row.reported_at)
+            events.append(event)
+            assigned = True
     if row.assignee_source and not assigned:
-        _note(
-            access,
-            ticket,
-            at=row.reported_at,
-            note=f"Assigned to {row.assignee_source} in {source} (not someone who works the queue here).",
-            assignee=row.assignee_source,
-        )
-    if row.assignment_group:
-        if row.team and not assigned:
-            Ticket.objects.filter(pk=ticket.pk).update(team=row.team)
-            ticket.team = row.team
-        if not row.team or assigned:
+        events.append(
             _note(
                 access,
                 ticket,
                 at=row.reported_at,
-                note=f"Assignment group in {source}: {row.assignment_group}.",
-                assignment_group=row.assignment_group,
+                note=f"Assigned to {row.assignee_source} in {source} (not someone who works the queue here).",
+                assignee=row.assignee_source,
+            )
+        )
+    if row.assignment_group:
+        if row.team and not assigned:
+            ticket.team = row.team
+        if not row.team or assigned:
+            events.append(
+                _note(
+                    access,
+                    ticket,
+                    at=row.reported_at,
+                    note=f"Assignment group in {source}: {row.assignment_group}.",
+                    assignment_group=row.assignment_group,
+                )
             )
     # The source's history is unknown: open statuses are dated at the report, endings at their own dates.
     if row.status in (Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING_ON_REPORTER, Status.DEFERRED):
-        services.ticket_transition(access=access, ticket=ticket, status=row.status, at=row.reported_at)
+        services.require_worker(access)
+        extra, event = services.transition_plan(access, ticket, row.status, at=row.reported_at)
+        step(row.status, extra, event, row.reported_at, news=f"status:{row.status}")
     elif row.status in (Status.RESOLVED, Status.CLOSED):
-        services.ticket_resolve(
-            access=access,
-            ticket=ticket,
-            resolution=row.resolution or f"Resolved in {source} (imported).",
-            imported=True,
-            at=row.resolved_at,
-        )
+        services.require_worker(access)
+        resolution = row.resolution or f"Resolved in {source} (imported)."
+        extra, event = services.resolve_plan(access, ticket, resolution, at=row.resolved_at)
+        step(Status.RESOLVED, extra, event, row.resolved_at)  # imported: the reporter is not told
         if row.status == Status.CLOSED:
-            services.ticket_transition(
-                access=access, ticket=ticket, status=Status.CLOSED, at=row.closed_at or row.resolved_at
-            )
+            closed = row.closed_at or row.resolved_at
+            extra, event = services.transition_plan(access, ticket, Status.CLOSED, at=closed)
+            step(Status.CLOSED, extra, event, closed, news=f"status:{Status.CLOSED}")
     for comment in row.comments:
         author = people.find(comment.author) if comment.author else None
         body = comment.body
@@ -1213,21 +1281,64 @@ def _import_row(
             name = people.name(comment.author) if comment.author else "Someone"
             body = f"{name} wrote in {source}:\n\n{body}"
         moment = min(comment.at or row.reported_at, now)
-        saved = Comment.objects.create(
-            ticket=ticket, author=author, body=body, internal=comment.internal, created_at=moment
-        )
-        TicketEvent.objects.create(
+        saved = Comment(ticket=ticket, author=author, body=body, internal=comment.internal, created_at=moment)
+        event = TicketEvent(
             ticket=ticket,
             kind=EventKind.COMMENT,
             actor=author,
             at=moment,
             note=body,
             internal=comment.internal,
-            data={"comment_id": saved.pk, "imported": True},
+            data={"comment_id": None, "imported": True},
         )
-    if row.status in OPEN_STATUSES:
-        ticket_clocks_refresh(ticket=ticket, at=now)  # the open clocks as they stand today
-    return ticket
+        built.comments.append((saved, event))
+        events.append(event)
+    if row.status in OPEN_STATUSES:  # the open clocks as they stand today
+        built.raise_alerts(ticket_clocks_replay(ticket=ticket, events=events, at=now, policies=policies), now)
+    return built
+
+
+def _store(access: ProgrammeAccess, chunk: list[_Built]) -> None:
+    """Save built rows: their numbers in one UPDATE, then one INSERT per table (Django splits an
+    INSERT only where the database limits its parameters, as SQLite does)."""
+    if not chunk:
+        return
+    programme = access.programme
+    for built, number in zip(chunk, services.next_ticket_numbers(programme, len(chunk)), strict=True):
+        built.ticket.number = number
+        built.ticket.reference = f"{programme.ticket_prefix}-{number}"
+    Ticket.objects.bulk_create([built.ticket for built in chunk])
+    comments = [pair for built in chunk for pair in built.comments]
+    Comment.objects.bulk_create([saved for saved, _ in comments])
+    for saved, event in comments:
+        event.data["comment_id"] = saved.pk
+    TicketEvent.objects.bulk_create([event for built in chunk for event in built.events])
+    TicketWatcher.objects.bulk_create(
+        [
+            TicketWatcher(ticket=built.ticket, user=user, created_at=at)
+            for built in chunk
+            for user, at in built.watchers.values()
+        ],
+        ignore_conflicts=True,
+    )
+    SlaAlert.objects.bulk_create(
+        [
+            SlaAlert(ticket=built.ticket, kind=kind, severity=built.ticket.severity, created_at=at)
+            for built in chunk
+            for kind, at in built.alerts.items()
+        ],
+        ignore_conflicts=True,
+    )
+    for built in chunk:  # history is never news; only a change dated after the import tells anyone
+        for status, event, at in built.news:
+            services.tell_watchers(
+                built.ticket,
+                access=access,
+                subject=services.transition_told(built.ticket, status),
+                body="",
+                event=event,
+                at=at,
+            )
 
 
 @dataclass
@@ -1252,31 +1363,40 @@ def import_run(
     at: datetime | None = None,
     progress=None,
 ) -> ImportResult:
-    """The dry run and the commit, one code path: every row through the services in one transaction.
+    """The dry run and the commit, one code path, in one transaction: every row checked and built
+    as the ticket services would store it, then stored by chunks of IMPORT_CHUNK rows.
 
     The dry run always rolls back; the commit rolls back when any row is refused (all or none).
     A dry run that passes is a commit that passes. `progress(done, total)` is called as rows go.
+    Imported history tells nobody: no notification, no paging, no ticket_created signal.
     """
     now = at or timezone.now()
     with transaction.atomic():
         people = People(access.programme, table)
         plan = import_check(access=access, table=table, mapping=mapping, at=now, people=people)
+        policies = PolicyBook(access.programme)
         refused = list(plan.errors)
         references: list[str] = []
         total = len(table.rows)
         step = max(1, total // 50)
         done = len(plan.bad_lines)
+        chunk: list[_Built] = []
         for number, row in enumerate(plan.rows, start=1):
             try:
-                with transaction.atomic():  # a savepoint: the rows after a refused one are still checked
-                    references.append(
-                        _import_row(access, row, source_name=source_name, now=now, people=people).reference
+                chunk.append(
+                    _build_row(
+                        access, row, source_name=source_name, now=now, people=people, policies=policies
                     )
+                )
             except ValidationError as error:
                 messages = error.message_dict if hasattr(error, "error_dict") else {"row": error.messages}
                 refused += [RowError(row.line, name, " ".join(texts)) for name, texts in messages.items()]
             except (TicketStateError, PermissionDenied) as error:
                 refused.append(RowError(row.line, "row", f"{error} Check the status mapping of this row."))
+            if len(chunk) == IMPORT_CHUNK or number == len(plan.rows):
+                _store(access, chunk)
+                references += [built.ticket.reference for built in chunk]
+                chunk = []
             if progress is not None and (number % step == 0):
                 progress(done + number, total)
         refused.sort(key=lambda error: error.line)

@@ -57,7 +57,7 @@ def _deny(message: str):
     raise PermissionDenied(message)
 
 
-def _require_worker(access: ProgrammeAccess) -> None:
+def require_worker(access: ProgrammeAccess) -> None:
     if not access.can_work_queue:
         _deny("Only the hypercare desk, engineers, BAU support and leads can change tickets.")
 
@@ -131,23 +131,30 @@ def _check_text_limits(*, title: str | None = None, description: str | None = No
 
 
 def _next_number(programme: Programme) -> int:
-    # The row lock of this UPDATE serialises concurrent creations in the same programme until the
-    # transaction ends; RETURNING reads the number in the same statement (PostgreSQL, SQLite 3.35+).
-    # "status <> closed" is the closure's race guard: a sign-off that closed the programme after this
-    # request read it leaves no row to update, so no ticket slips in after closure.
+    return next_ticket_numbers(programme, 1)[0]
+
+
+def next_ticket_numbers(programme: Programme, count: int) -> range:
+    """`count` consecutive ticket numbers of the programme, taken in one statement.
+
+    The row lock of this UPDATE serialises concurrent creations in the same programme until the
+    transaction ends; RETURNING reads the number in the same statement (PostgreSQL, SQLite 3.35+).
+    "status <> closed" is the closure's race guard: a sign-off that closed the programme after this
+    request read it leaves no row to update, so no ticket slips in after closure.
+    """
     quote = connection.ops.quote_name
     table, column = Programme._meta.db_table, quote(Programme._meta.get_field("last_ticket_number").column)
     status = quote(Programme._meta.get_field("status").column)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {quote(table)} SET {column} = {column} + 1 WHERE {quote(Programme._meta.pk.column)} = %s "
+            f"UPDATE {quote(table)} SET {column} = {column} + %s WHERE {quote(Programme._meta.pk.column)} = %s "
             f"AND {status} <> %s RETURNING {column}",
-            [programme.pk, ProgrammeStatus.CLOSED],
+            [count, programme.pk, ProgrammeStatus.CLOSED],
         )
         row = cursor.fetchone()
     if row is None:
         raise ProgrammeClosed(programme, NO_NEW_TICKETS)
-    return row[0]
+    return range(row[0] - count + 1, row[0] + 1)
 
 
 def _check_choice(value: str, choices, field: str) -> None:
@@ -204,6 +211,41 @@ def _severity_decision(
 def ticket_create(
     *,
     access: ProgrammeAccess,
+    reporter=None,
+    imported: bool = False,
+    at: datetime | None = None,
+    **details,
+) -> Ticket:
+    """Log a ticket. It goes to the Tier 2 desk, unless a champion resolved it on the spot (Tier 1).
+
+    Leads may log on behalf of another member (`reporter`) and record the ticket's key in the
+    tracker it came from (`source_reference`); `imported` tells signal receivers it is history.
+    `untriaged` logs it with the triage answers unknown (e-mail intake): it runs on the matrix's
+    UNTRIAGED_SEVERITY, untriaged, until the desk records the answers. The other fields are
+    ticket_build's.
+    """
+    now = at or timezone.now()
+    ticket, events, alerts = ticket_build(
+        access=access, reporter=reporter, imported=imported, at=now, **details
+    )
+    if imported:
+        ticket.imported_at = timezone.now()
+    ticket.number = _next_number(access.programme)
+    ticket.reference = f"{access.programme.ticket_prefix}-{ticket.number}"
+    ticket.save()
+    for event in events:
+        event.ticket = ticket
+    TicketEvent.objects.bulk_create(events)
+    ticket_clocks_alert(ticket=ticket, kinds=alerts, at=now)
+    _follow(ticket, ticket.reporter, at=now)
+    ticket.logged_events = events
+    signals.ticket_created.send(sender=Ticket, ticket=ticket, at=now, imported=imported)
+    return ticket
+
+
+def ticket_build(
+    *,
+    access: ProgrammeAccess,
     title: str,
     description: str = "",
     business_unit: str = "",
@@ -222,13 +264,17 @@ def ticket_create(
     imported: bool = False,
     untriaged: bool = False,
     at: datetime | None = None,
-) -> Ticket:
-    """Log a ticket. It goes to the Tier 2 desk, unless a champion resolved it on the spot (Tier 1).
+    memberships: dict | None = None,
+    policies=None,
+    references_checked: bool = False,
+) -> tuple[Ticket, list[TicketEvent], list[str]]:
+    """Every check and value of ticket_create without a write: (the unsaved ticket with its SLA
+    clocks, its unsaved events, the SLA alert kinds to raise once saved). Its number, reference
+    and `imported_at` are the caller's to set.
 
-    Leads may log on behalf of another member (`reporter`) and record the ticket's key in the
-    tracker it came from (`source_reference`); `imported` tells signal receivers it is history.
-    `untriaged` logs it with the triage answers unknown (e-mail intake): it runs on the matrix's
-    UNTRIAGED_SEVERITY, untriaged, until the desk records the answers.
+    A CSV import builds thousands at once: `memberships` (the programme's active ones by user id)
+    and `policies` (sla.policy.PolicyBook) answer without a query, and `references_checked` says
+    the caller already refused source keys imported before.
     """
     require_ticket_intake(access)
     programme = access.programme
@@ -239,14 +285,22 @@ def ticket_create(
     else:
         if not access.is_lead:
             _deny("Only leads can log a ticket on someone else's behalf.")
-        reporter_membership = Membership.objects.active().filter(programme=programme, user=reporter).first()
+        reporter_membership = (
+            memberships.get(reporter.pk)
+            if memberships is not None
+            else Membership.objects.active().filter(programme=programme, user=reporter).first()
+        )
         if reporter_membership is None:
             raise ValidationError({"reporter": "The reporter must be a member of this programme."})
     source_reference = source_reference.strip()
     if source_reference:
         if not access.is_lead:
             _deny("Only leads can import tickets from another tracker.")
-        existing = Ticket.objects.filter(programme=programme, source_reference=source_reference).first()
+        existing = (
+            None
+            if references_checked
+            else Ticket.objects.filter(programme=programme, source_reference=source_reference).first()
+        )
         if existing is not None:
             raise ValidationError(
                 {"source_reference": f"{source_reference} was already imported as {existing.reference}."}
@@ -354,22 +408,13 @@ def ticket_create(
             )
         )
     # The clocks are computed from these events before the INSERT, which then carries them.
-    alerts = ticket_clocks_start(ticket=ticket, events=events, at=now)
-    if imported:
-        ticket.imported_at = timezone.now()
-    ticket.number = _next_number(programme)
-    ticket.reference = f"{programme.ticket_prefix}-{ticket.number}"
-    # Field validation only: the database enforces the constraints (checking them here costs a query each).
-    ticket.full_clean(exclude=["sla_policy", "reporter", "programme"], validate_constraints=False)
-    ticket.save()
-    for event in events:
-        event.ticket = ticket
-    TicketEvent.objects.bulk_create(events)
-    ticket_clocks_alert(ticket=ticket, kinds=alerts, at=now)
-    _follow(ticket, reporter, at=now)
-    ticket.logged_events = events
-    signals.ticket_created.send(sender=Ticket, ticket=ticket, at=now, imported=imported)
-    return ticket
+    alerts = ticket_clocks_start(ticket=ticket, events=events, at=now, policies=policies)
+    # Field validation only: the database enforces the constraints (checking them here costs a
+    # query each); the number and reference are the caller's, from the programme's counter.
+    ticket.full_clean(
+        exclude=["sla_policy", "reporter", "programme", "number", "reference"], validate_constraints=False
+    )
+    return ticket, events, alerts
 
 
 def _move(ticket: Ticket, *, old: str, new: str, **extra) -> None:
@@ -392,15 +437,12 @@ def _refuse_transition(ticket: Ticket, status: str) -> None:
     )
 
 
-@transaction.atomic
-def ticket_transition(
-    *, access: ProgrammeAccess, ticket: Ticket, status: str, comment: str = "", at: datetime | None = None
-) -> Ticket:
-    """Move a ticket to another status (resolve and reopen have their own services)."""
-    _require_changeable(access, ticket)
-    _require_worker(access)
+def transition_plan(
+    access: ProgrammeAccess, ticket: Ticket, status: str, *, at: datetime, comment: str = ""
+) -> tuple[dict, TicketEvent]:
+    """ticket_transition's checks and changes, without a write: (the fields it changes besides
+    the status, its timeline event unsaved). A refused move raises TicketStateError."""
     _check_choice(status, Status, "status")
-    now = at or timezone.now()
     if status == Status.RESOLVED:
         raise TicketStateError("Use resolve, with a resolution note for the reporter.")
     if ticket.status in (Status.RESOLVED, Status.CLOSED) and status == Status.IN_PROGRESS:
@@ -411,9 +453,9 @@ def ticket_transition(
         raise TicketStateError("Sev1 and Sev2 tickets are fixed in hypercare, not deferred to the backlog.")
     extra: dict = {}
     if status == Status.TRIAGED and ticket.triaged_at is None:
-        extra["triaged_at"] = now
+        extra["triaged_at"] = at
     if status == Status.CLOSED:
-        extra["closed_at"] = now
+        extra["closed_at"] = at
     # Working on it answers the reporter; so does deferring it to the backlog, which stops the response
     # clock of a Sev4 (it has no resolution target) instead of letting it breach in the backlog.
     is_response = (
@@ -422,34 +464,87 @@ def ticket_transition(
         and ticket.tier >= 2
     )
     if is_response:
-        extra["first_responded_at"] = now
-    old = ticket.status
-    _move(ticket, old=old, new=status, **extra)
+        extra["first_responded_at"] = at
     kind = EventKind.CLOSED if status == Status.CLOSED else EventKind.STATUS
-    _event(
+    event = _new_event(
         ticket,
         kind,
         access=access,
-        at=now,
-        from_value=old,
+        at=at,
+        from_value=ticket.status,
         to_value=status,
         note=comment.strip(),
         **({"response": True} if is_response else {}),
     )
+    return extra, event
+
+
+def transition_told(ticket: Ticket, status: str) -> str:
+    """The subject watchers are told of a change of status."""
+    return f"{ticket.reference} is now {Status(status).label.lower()}: {ticket.title}"
+
+
+@transaction.atomic
+def ticket_transition(
+    *, access: ProgrammeAccess, ticket: Ticket, status: str, comment: str = "", at: datetime | None = None
+) -> Ticket:
+    """Move a ticket to another status (resolve and reopen have their own services)."""
+    _require_changeable(access, ticket)
+    require_worker(access)
+    now = at or timezone.now()
+    extra, event = transition_plan(access, ticket, status, at=now, comment=comment)
+    _move(ticket, old=ticket.status, new=status, **extra)
+    event.save(force_insert=True)
     if comment.strip():
         Comment.objects.create(
             ticket=ticket, author=access.user, body=comment.strip(), internal=False, created_at=now
         )
     ticket_clocks_refresh(ticket=ticket, at=now, repick_policy=False)
-    _tell_watchers(
+    tell_watchers(
         ticket,
         access=access,
-        subject=f"{ticket.reference} is now {ticket.get_status_display().lower()}: {ticket.title}",
+        subject=transition_told(ticket, status),
         body=comment.strip(),
         event=f"status:{status}",
         at=now,
     )
     return ticket
+
+
+def resolve_plan(
+    access: ProgrammeAccess, ticket: Ticket, resolution: str, *, at: datetime
+) -> tuple[dict, TicketEvent]:
+    """ticket_resolve's checks and changes once it resolves (not proposing at Tier 3), without a
+    write: (the fields it changes besides the status, its timeline event unsaved)."""
+    resolution = resolution.strip() or ticket.proposed_resolution.strip()
+    if not resolution:
+        raise ValidationError({"resolution": "Write the resolution for the reporter."})
+    if ticket.status not in TRANSITIONS or Status.RESOLVED not in TRANSITIONS[ticket.status]:
+        _refuse_transition(ticket, Status.RESOLVED)
+    resolved_tier = Tier.TIER3 if ticket.proposed_at is not None else ticket.tier
+    extra = {
+        "resolution": resolution,
+        "resolved_at": at,
+        "resolved_at_tier": resolved_tier,
+        "resolved_by": access.user,
+    }
+    if ticket.tier == Tier.TIER3:
+        extra["tier"] = Tier.TIER2
+    is_response = ticket.first_responded_at is None
+    if is_response:
+        extra["first_responded_at"] = at
+    event = _new_event(
+        ticket,
+        EventKind.RESOLVED,
+        access=access,
+        at=at,
+        from_value=ticket.status,
+        to_value=Status.RESOLVED,
+        note=resolution,
+        tier=resolved_tier,
+        **({"response": True} if is_response else {}),
+    )
+    return extra, event
 
 
 @transaction.atomic
@@ -470,40 +565,14 @@ def ticket_resolve(
     resolving the tickets of a deployed fix) a Tier 3 ticket is resolved at once, at Tier 3.
     """
     _require_changeable(access, ticket)
-    _require_worker(access)
+    require_worker(access)
     if ticket.tier == Tier.TIER3 and not imported and pass_back:
         return ticket_propose_resolution(access=access, ticket=ticket, resolution=resolution, at=at)
     now = at or timezone.now()
-    resolution = resolution.strip() or ticket.proposed_resolution.strip()
-    if not resolution:
-        raise ValidationError({"resolution": "Write the resolution for the reporter."})
-    if ticket.status not in TRANSITIONS or Status.RESOLVED not in TRANSITIONS[ticket.status]:
-        _refuse_transition(ticket, Status.RESOLVED)
-    old = ticket.status
-    resolved_tier = Tier.TIER3 if ticket.proposed_at is not None else ticket.tier
-    extra = {
-        "resolution": resolution,
-        "resolved_at": now,
-        "resolved_at_tier": resolved_tier,
-        "resolved_by": access.user,
-    }
-    if ticket.tier == Tier.TIER3:
-        extra["tier"] = Tier.TIER2
-    is_response = ticket.first_responded_at is None
-    if is_response:
-        extra["first_responded_at"] = now
-    _move(ticket, old=old, new=Status.RESOLVED, **extra)
-    _event(
-        ticket,
-        EventKind.RESOLVED,
-        access=access,
-        at=now,
-        from_value=old,
-        to_value=Status.RESOLVED,
-        note=resolution,
-        tier=resolved_tier,
-        **({"response": True} if is_response else {}),
-    )
+    extra, event = resolve_plan(access, ticket, resolution, at=now)
+    resolution = extra["resolution"]
+    _move(ticket, old=ticket.status, new=Status.RESOLVED, **extra)
+    event.save(force_insert=True)
     ticket_clocks_refresh(ticket=ticket, at=now)
     if imported:
         signals.ticket_resolved.send(sender=Ticket, ticket=ticket, at=now, imported=True)
@@ -520,7 +589,7 @@ def ticket_resolve(
         reference=ticket.reference,
         at=now,
     )
-    _tell_watchers(
+    tell_watchers(
         ticket,
         access=access,
         subject=f"{ticket.reference} is resolved: {ticket.title}",
@@ -559,7 +628,7 @@ def ticket_propose_resolution(
     they no longer work the queue), and that analyst is told. The reporter hears nothing until the
     desk has confirmed with them and resolved it."""
     _require_changeable(access, ticket)
-    _require_worker(access)
+    require_worker(access)
     now = at or timezone.now()
     if not resolution.strip():
         raise ValidationError(
@@ -697,7 +766,7 @@ def ticket_reopen(
         note=reason.strip(),
     )
     ticket_clocks_refresh(ticket=ticket, at=now)
-    _tell_watchers(
+    tell_watchers(
         ticket,
         access=access,
         subject=f"{ticket.reference} is reopened: {ticket.title}",
@@ -765,8 +834,14 @@ def ticket_escalate(
     return ticket
 
 
-def _assignable(programme: Programme, user) -> Membership:
-    membership = Membership.objects.active().filter(programme=programme, user=user).first()
+def _assignable(programme: Programme, user, *, memberships: dict | None = None) -> Membership:
+    """The assignee's membership, if they may be assigned tickets here (`memberships`: the
+    programme's active ones by user id, read once by a caller assigning many)."""
+    membership = (
+        memberships.get(user.pk)
+        if memberships is not None
+        else Membership.objects.active().filter(programme=programme, user=user).first()
+    )
     closed = programme.is_closed
     if membership is None or not set(membership.roles) & (AFTER_EXIT_WORKERS if closed else QUEUE_WORKERS):
         who = (
@@ -782,26 +857,36 @@ def _assignable(programme: Programme, user) -> Membership:
 def ticket_assign(*, access: ProgrammeAccess, ticket: Ticket, assignee, at: datetime | None = None) -> Ticket:
     """Assign (or, with None, unassign) a ticket; the handling team follows the assignee."""
     _require_changeable(access, ticket)
-    _require_worker(access)
+    require_worker(access)
     now = at or timezone.now()
-    team = ""
-    if assignee is not None:
-        team = _assignable(access.programme, assignee).team
-    old = ticket.assignee
+    team, event = assign_plan(access, ticket, assignee, at=now)
     Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee, team=team)
     ticket.assignee, ticket.team = assignee, team
     if assignee is not None:
         _follow(ticket, assignee, at=now)
-    _event(
+    event.save(force_insert=True)
+    return ticket
+
+
+def assign_plan(
+    access: ProgrammeAccess, ticket: Ticket, assignee, *, at: datetime, memberships: dict | None = None
+) -> tuple[str, TicketEvent]:
+    """ticket_assign's check and change without a write: (the team that follows the assignee,
+    the timeline event unsaved). The assignee then follows the ticket."""
+    team = ""
+    if assignee is not None:
+        team = _assignable(access.programme, assignee, memberships=memberships).team
+    old = ticket.assignee
+    event = _new_event(
         ticket,
         EventKind.ASSIGNED,
         access=access,
-        at=now,
+        at=at,
         from_value=old.username if old else "",
         to_value=assignee.username if assignee else "",
         team=team,
     )
-    return ticket
+    return team, event
 
 
 @transaction.atomic
@@ -811,7 +896,7 @@ def ticket_take(*, access: ProgrammeAccess, ticket: Ticket, at: datetime | None 
     colleague's ticket is reassigned with `ticket_assign`, not taken). Taking a ticket you already
     hold changes nothing."""
     _require_changeable(access, ticket)
-    _require_worker(access)
+    require_worker(access)
     me = access.user
     if ticket.assignee_id == me.pk:
         return ticket
@@ -846,7 +931,7 @@ def ticket_change_severity(
 ) -> Ticket:
     """Change the severity with a written reason; the clocks restart from the original start with the new targets."""
     _require_changeable(access, ticket)
-    _require_worker(access)
+    require_worker(access)
     now = at or timezone.now()
     if severity not in Severity.values:
         raise ValidationError({"severity": "Severity must be 1, 2, 3 or 4."})
@@ -886,7 +971,7 @@ def ticket_retriage(
 ) -> Ticket:
     """Record (new) triage answers; the matrix computes the severity, an override needs a reason."""
     _require_changeable(access, ticket)
-    _require_worker(access)
+    require_worker(access)
     now = at or timezone.now()
     final, computed = _severity_decision(
         ticket.programme, answers=answers, severity=severity, reason=reason, category=ticket.category
@@ -1010,7 +1095,7 @@ def ticket_comment(
     if is_response or replied:
         ticket_clocks_refresh(ticket=ticket, at=now)
     if not internal:
-        _tell_watchers(
+        tell_watchers(
             ticket,
             access=access,
             subject=f"New comment on {ticket.reference}: {ticket.title}",
@@ -1288,7 +1373,7 @@ def _follow(ticket: Ticket, user, *, at: datetime) -> None:
     )
 
 
-def _tell_watchers(
+def tell_watchers(
     ticket: Ticket,
     *,
     access: ProgrammeAccess | None,
@@ -1355,7 +1440,7 @@ def ticket_mark_duplicate(
     """Close a ticket as a duplicate of another of the same programme. The duplicate keeps its
     place in the intake counts; its reporter is told and follows the original from now on."""
     _require_changeable(access, ticket)
-    _require_worker(access)
+    require_worker(access)
     now = at or timezone.now()
     if original.programme_id != ticket.programme_id:
         raise ValidationError({"original": "No such ticket in this programme."})

@@ -244,14 +244,14 @@ def test_importing_the_same_file_twice_is_refused(lead_access):
 
 def test_a_service_refusal_during_the_commit_rolls_back_every_row(lead_access, monkeypatch):
     table = csv_read(JIRA.encode())
-    real = imports.services.ticket_transition
+    real = imports.services.transition_plan  # the import's rules of a move are ticket_transition's
 
-    def refuse_in_progress(**kwargs):
-        if kwargs["status"] == Status.IN_PROGRESS:
+    def refuse_in_progress(access, ticket, status, **kwargs):
+        if status == Status.IN_PROGRESS:
             raise TicketStateError("Someone else changed this ticket a moment ago.")
-        return real(**kwargs)
+        return real(access, ticket, status, **kwargs)
 
-    monkeypatch.setattr(imports.services, "ticket_transition", refuse_in_progress)
+    monkeypatch.setattr(imports.services, "transition_plan", refuse_in_progress)
     with pytest.raises(ImportRowsError) as refused:
         tickets_import(access=lead_access, table=table, mapping=mapping_for(table), at=NOW)
     assert [(e.line, e.field) for e in refused.value.errors] == [(5, "row")]

@@ -25,7 +25,7 @@ YEAR = timedelta(days=365)
 
 
 def import_ticket(access, *, severity, reported_at, status=Status.NEW, resolved_at=None):
-    """What the import does with one row (tickets.imports._import_row), through the same services."""
+    """What the import does with one row (tickets.imports builds it with these services' rules), through the services."""
     ticket = tickets.ticket_create(
         access=access,
         title=f"Sev{severity} from the old tracker",
