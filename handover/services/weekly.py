@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -15,11 +12,9 @@ from django.utils import timezone
 from handover.weekly import weekly_figures, weekly_subject
 from hypercare.models import Programme, ProgrammeStatus
 from hypercare.site import site_url
-from releases.models import ReportKind, ReportState, StatusReport
-from releases.services.comms import status_recipients
+from releases.models import ReportKind, StatusReport
+from releases.services.comms import report_claim_and_send
 from releases.services.patches import release_settings_for
-
-logger = logging.getLogger(__name__)
 
 
 def weekly_report_url(report: StatusReport) -> str:
@@ -47,53 +42,14 @@ def weekly_report_send(*, programme: Programme, at: datetime | None = None) -> S
     """Build and send this week's summary once: the (programme, date, weekly) row is claimed before any
     e-mail leaves. None when another run already claimed it. Must not run inside an outer transaction."""
     at = at or timezone.now()
-    day = timezone.localdate(at, timezone=ZoneInfo(programme.timezone))
-    mine = StatusReport.objects.filter(programme=programme, kind=ReportKind.WEEKLY, date=day)
-    if mine.exclude(state=ReportState.FAILED).exists():
-        return None
-    data = weekly_figures(programme=programme, at=at)
-    subject = weekly_subject(programme=programme, data=data)
-    try:
-        with transaction.atomic():
-            report = StatusReport.objects.create(
-                programme=programme,
-                kind=ReportKind.WEEKLY,
-                date=day,
-                subject=subject,
-                data=data,
-                claimed_at=at,
-            )
-    except IntegrityError:
-        # Only a failed earlier attempt may be taken over, and only by one run (conditional UPDATE).
-        won = mine.filter(state=ReportState.FAILED).update(
-            state=ReportState.SENDING, claimed_at=at, subject=subject, data=data, last_error=""
-        )
-        if won != 1:
-            return None
-        report = mine.get()
-    recipients = status_recipients(programme=programme, kind=ReportKind.WEEKLY)
-    text, html = render_weekly_email(report=report)
-    messages = []
-    for user in recipients:
-        message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
-        message.attach_alternative(html, "text/html")
-        messages.append(message)
-    try:
-        if messages:
-            with get_connection() as connection:
-                connection.send_messages(messages)
-    except Exception as error:  # the mail server said no: a later run takes the row over
-        logger.warning("Weekly summary %s failed: %s", report.pk, error)
-        StatusReport.objects.filter(pk=report.pk).update(
-            state=ReportState.FAILED, last_error=str(error)[:1000]
-        )
-        report.refresh_from_db()
-        return report
-    StatusReport.objects.filter(pk=report.pk).update(
-        state=ReportState.SENT, sent_at=timezone.now(), recipient_count=len(messages)
+    return report_claim_and_send(
+        programme=programme,
+        kind=ReportKind.WEEKLY,
+        at=at,
+        figures=lambda: weekly_figures(programme=programme, at=at),
+        subject_of=lambda data: weekly_subject(programme=programme, data=data),
+        render=render_weekly_email,
     )
-    report.refresh_from_db()
-    return report
 
 
 def weekly_reports_send_due(*, at: datetime | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -241,6 +242,64 @@ def render_status_email(*, report: StatusReport) -> tuple[str, str]:
     return text, html
 
 
+def report_claim_and_send(
+    *,
+    programme: Programme,
+    kind: str,
+    at: datetime,
+    figures: Callable[[], dict],
+    subject_of: Callable[[dict], str],
+    render: Callable[..., tuple[str, str]],
+) -> StatusReport | None:
+    """The once-a-day flow every status report shares (the daily status here, the weekly summary
+    in handover): claim the (programme, local date, kind) row before any e-mail leaves, send the
+    text and HTML e-mail to the report's recipients, record SENT or FAILED.
+
+    A FAILED earlier attempt may be taken over, by one run only (conditional UPDATE). Returns None
+    when another run holds the day's row. Must not run inside an outer transaction: the claim has
+    to be committed before sending.
+    """
+    day = timezone.localdate(at, timezone=ZoneInfo(programme.timezone))
+    mine = StatusReport.objects.filter(programme=programme, kind=kind, date=day)
+    if mine.exclude(state=ReportState.FAILED).exists():
+        return None
+    data = figures()
+    subject = subject_of(data)
+    try:
+        with transaction.atomic():
+            report = StatusReport.objects.create(
+                programme=programme, kind=kind, date=day, subject=subject, data=data, claimed_at=at
+            )
+    except IntegrityError:
+        won = mine.filter(state=ReportState.FAILED).update(
+            state=ReportState.SENDING, claimed_at=at, subject=subject, data=data, last_error=""
+        )
+        if won != 1:
+            return None
+        report = mine.get()
+    text, html = render(report=report)
+    messages = []
+    for user in status_recipients(programme=programme, kind=kind):
+        message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
+        message.attach_alternative(html, "text/html")
+        messages.append(message)
+    try:
+        if messages:
+            with get_connection() as connection:
+                connection.send_messages(messages)
+    except Exception as error:  # the mail server said no: leave the row for a later run to take over
+        logger.warning("%s %s failed: %s", report.get_kind_display(), report.pk, error)
+        StatusReport.objects.filter(pk=report.pk).update(
+            state=ReportState.FAILED, last_error=str(error)[:1000]
+        )
+    else:
+        StatusReport.objects.filter(pk=report.pk).update(
+            state=ReportState.SENT, sent_at=timezone.now(), recipient_count=len(messages)
+        )
+    report.refresh_from_db()
+    return report
+
+
 def status_report_send(
     *, programme: Programme, kind: str = ReportKind.DAILY, at: datetime | None = None
 ) -> StatusReport | None:
@@ -255,47 +314,17 @@ def status_report_send(
         # The weekly summary reads the scorecard and the exit gate, which live above this app.
         raise ValueError("The weekly summary is sent by handover.services.weekly.weekly_report_send.")
     at = at or timezone.now()
-    day = timezone.localdate(at, timezone=ZoneInfo(programme.timezone))
-    mine = StatusReport.objects.filter(programme=programme, kind=kind, date=day)
-    if mine.exclude(state=ReportState.FAILED).exists():
-        return None
-    data = status_figures(programme=programme, kind=kind, at=at)
-    subject = status_subject(programme=programme, kind=kind, data=data)
-    try:
-        with transaction.atomic():
-            report = StatusReport.objects.create(
-                programme=programme, kind=kind, date=day, subject=subject, data=data, claimed_at=at
-            )
-    except IntegrityError:
-        # Only a failed earlier attempt may be taken over, and only by one run (conditional UPDATE).
-        won = mine.filter(state=ReportState.FAILED).update(
-            state=ReportState.SENDING, claimed_at=at, subject=subject, data=data, last_error=""
-        )
-        if won != 1:
-            return None
-        report = mine.get()
-    recipients = status_recipients(programme=programme, kind=kind)
-    text, html = render_status_email(report=report)
-    messages = []
-    for user in recipients:
-        message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
-        message.attach_alternative(html, "text/html")
-        messages.append(message)
-    try:
-        if messages:
-            with get_connection() as connection:
-                connection.send_messages(messages)
-    except Exception as error:  # the mail server said no: leave the row for a later run to take over
-        logger.warning("Status report %s failed: %s", report.pk, error)
-        StatusReport.objects.filter(pk=report.pk).update(
-            state=ReportState.FAILED, last_error=str(error)[:1000]
-        )
-        report.refresh_from_db()
-        return report
-    StatusReport.objects.filter(pk=report.pk).update(
-        state=ReportState.SENT, sent_at=timezone.now(), recipient_count=len(messages)
+    report = report_claim_and_send(
+        programme=programme,
+        kind=kind,
+        at=at,
+        figures=lambda: status_figures(programme=programme, kind=kind, at=at),
+        subject_of=lambda data: status_subject(programme=programme, kind=kind, data=data),
+        render=render_status_email,
     )
-    report.refresh_from_db()
+    if report is None or report.state != ReportState.SENT:
+        return report
+    data, day, subject = report.data, report.date, report.subject
     if kind == ReportKind.DAILY:
         counts = data["tickets"]
         with transaction.atomic():

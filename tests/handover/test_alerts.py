@@ -3,10 +3,7 @@ webhook to a real HTTP receiver on 127.0.0.1."""
 
 from __future__ import annotations
 
-import json
-import threading
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
@@ -27,45 +24,11 @@ from hypercare.services import programme_update
 from releases.services import webhook_register
 from tests.conftest import require_postgres
 from tests.handover.factories import AT, access_of, telemetry, window_days
+from tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 
 SECRET = "alerts-secret-alerts-secret"
-
-
-class Receiver:
-    """A local HTTP server that answers 200 and keeps the JSON bodies it received."""
-
-    def __init__(self):
-        self.bodies: list[dict] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.bodies.append(json.loads(body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture

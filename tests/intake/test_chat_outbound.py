@@ -10,7 +10,7 @@ import pytest
 from releases import services
 from releases.models import WebhookDelivery
 from releases.tasks import webhook_deliver_task
-from tests.intake.chat import Receiver
+from tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def _deliver(programme, lead, *, event, payload, formats=("generic", "slack", "t
                 programme=programme,
                 by=lead.user,
                 name=f"{format} channel",
-                url=receiver.url(f"/{format}"),
+                url=receiver.url_for(f"/{format}"),
                 events=[event],
                 secret=SECRET,
                 format=format,

@@ -11,7 +11,8 @@ import pytest
 from hypercare.vocabulary import Status
 from intake.models import ChatIdentity
 from sla.matrix import UNTRIAGED_SEVERITY
-from tests.intake.chat import Receiver, shortcut, slack_post, slash
+from tests.intake.chat import shortcut, slack_post, slash
+from tests.receiver import Receiver
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -134,7 +135,7 @@ def test_the_message_shortcut_logs_the_message_and_answers_at_the_response_url(l
     with Receiver() as slack:
         reply = slack_post(
             live_server.url,
-            shortcut("Stock levels are negative in the Bristol warehouse", slack.url("/respond")),
+            shortcut("Stock levels are negative in the Bristol warehouse", slack.url_for("/respond")),
         )
         assert slack.arrived.wait(10)
 
@@ -152,7 +153,7 @@ def test_the_shortcut_from_an_unlinked_user_answers_at_the_response_url_and_logs
     live_server, chat_settings, slack_channel
 ):
     with Receiver() as slack:
-        reply = slack_post(live_server.url, shortcut("Something broke", slack.url(), user_id="U0NEW"))
+        reply = slack_post(live_server.url, shortcut("Something broke", slack.url, user_id="U0NEW"))
         assert slack.arrived.wait(10)
 
     assert reply.status == 200

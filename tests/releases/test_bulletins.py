@@ -18,7 +18,8 @@ from releases import services
 from releases.models import Bulletin, BulletinDelivery, BulletinState, Stage, WebhookDelivery
 from releases.services.common import StageConflict
 from tests.factories import KnownIssueFactory
-from tests.releases.test_webhooks import SECRET, Receiver
+from tests.receiver import Receiver
+from tests.releases.test_webhooks import SECRET
 
 pytestmark = pytest.mark.django_db
 
