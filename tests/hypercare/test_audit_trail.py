@@ -47,9 +47,10 @@ def trail(programme, other_programme):
 
 def test_it_shows_a_lead_the_trail_newest_first(client, lead, trail):
     client.force_login(lead.user)
-    response = client.get(PAGE)
+    response = client.get(PAGE, {"since": "2026-11-01", "until": "2026-11-30"})
     assert response.status_code == 200
     page = response.content.decode()
+    page = page[page.index('id="audit-entries"') :]
     assert (
         page.index("membership.removed") < page.index("webhook.registered") < page.index("membership.added")
     )
