@@ -39,6 +39,11 @@ TARGET_KEYS = (
     "path",
 )
 
+# Kept as log lines only. Failed logins and refused single sign-ons come from callers nobody has
+# authenticated, who must not be able to grow a table that can never be pruned; telemetry batches
+# arrive from machines every few minutes and would bury the people's changes.
+LOG_ONLY_EVENTS = frozenset({"login.failed", "login.sso_refused", "metrics.telemetry_ingested"})
+
 
 class _Encoder(DjangoJSONEncoder):
     def default(self, o):
@@ -62,6 +67,8 @@ def audit(event: str, *, actor=None, programme=None, target: str = "", **details
     programme_slug = getattr(programme, "slug", programme) or "-"
     extra = " ".join(f"{key}={value!r}" for key, value in sorted(details.items()))
     logger.info("%s actor=%s programme=%s at=%s %s", event, actor_name, programme_slug, at.isoformat(), extra)
+    if event in LOG_ONLY_EVENTS:
+        return
     if connection.in_atomic_block and connection.needs_rollback:
         # The caller's transaction is already lost (the change it would record rolls back too).
         return

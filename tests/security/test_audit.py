@@ -248,3 +248,11 @@ def test_the_guard_is_a_trigger_on_this_database(entry):
                 [table],
             )
             assert [row[0] for row in cursor.fetchall()] == [f"{table}_no_delete", f"{table}_no_update"]
+
+
+def test_strangers_cannot_grow_the_trail(world):
+    """Failed logins stay log lines: an unauthenticated caller writes no row to a table never pruned."""
+    before = AuditEntry.objects.count()
+    for attempt in range(3):
+        Client().post("/accounts/login/", {"username": f"nobody-{attempt}", "password": "wrong"})
+    assert AuditEntry.objects.count() == before
