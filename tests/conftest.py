@@ -65,10 +65,14 @@ APPEND_ONLY_GUARDS = (
 def _flush_lifts_append_only_guards():
     import importlib
 
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    from django.db import connection
 
+    if connection.vendor != "sqlite":
+        yield
+        return
     guards = [importlib.import_module(name) for name in APPEND_ONLY_GUARDS]
-    original = DatabaseOperations.sql_flush
+    operations = type(connection.ops)
+    original = operations.sql_flush
 
     def sql_flush(self, style, tables, **kwargs):
         statements = original(self, style, tables, **kwargs)
@@ -78,9 +82,9 @@ def _flush_lifts_append_only_guards():
         restore = [sql for guard in guards for sql in guard.SQLITE_FORWARD]
         return [*lift, *statements, *restore]
 
-    DatabaseOperations.sql_flush = sql_flush
+    operations.sql_flush = sql_flush
     yield
-    DatabaseOperations.sql_flush = original
+    operations.sql_flush = original
 
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
