@@ -63,7 +63,8 @@ def queue_lead_set(*, access: ProgrammeAccess, tier: int, user) -> QueueLead | N
         raise ValidationError({"tier": "Queue leads are named for Tier 2 and Tier 3."})
     programme = access.programme
     if user is None:
-        QueueLead.objects.filter(programme=programme, tier=tier).delete()
+        if QueueLead.objects.filter(programme=programme, tier=tier).delete()[0]:
+            audit("queue_lead.cleared", actor=access.user, programme=programme, tier=tier)
         return None
     queue_worker(programme, user, "user")
     row, _ = QueueLead.objects.update_or_create(programme=programme, tier=tier, defaults={"user": user})
