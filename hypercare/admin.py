@@ -5,9 +5,11 @@ from django.contrib import admin
 from django.db import models
 
 from hypercare.models import (
+    AuditEntry,
     BusinessCalendar,
     Heartbeat,
     Holiday,
+    Invitation,
     Membership,
     Programme,
     SignatoryRoleChange,
@@ -88,3 +90,34 @@ class HolidayAdmin(admin.ModelAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["source", "at"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The whole audit trail, programme-less events (API tokens) included: read-only."""
+
+    list_display = ["at", "event", "actor_name", "programme", "target"]
+    list_filter = ["programme"]
+    search_fields = ["event", "actor_name", "target"]
+    date_hierarchy = "at"
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Invitations are sent and accepted in the app; read them here."""
+
+    list_display = ["email", "programme", "roles", "invited_by", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["programme"]
+    search_fields = ["email"]
+    exclude = ["token_hash"]

@@ -15,8 +15,10 @@ from rest_framework.response import Response
 
 from hypercare import notifications, services
 from hypercare.access import get_programme_for
-from hypercare.models import Membership, Notification, Programme
+from hypercare.audit import entries_for as audit_entries_for
+from hypercare.models import AuditEntry, Invitation, Membership, Notification, Programme
 from hypercare.parsers import JSONParser
+from hypercare.roles import Role
 from hypercare.serializers import MemberSerializer, ProgrammeSerializer
 
 
@@ -184,10 +186,18 @@ class ProgrammeScopedMixin:
             self.access.refuse("Only the programme's hypercare leads can do this.")
 
 
+class InvitationSentSerializer(serializers.Serializer):
+    detail = serializers.CharField(
+        help_text="Invitation sent to … : the same words whoever owns the address."
+    )
+    email = serializers.EmailField()
+
+
 class MemberViewSet(
     ProgrammeScopedMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
-    """Members of a programme. Leads (and staff) add members; a new user is created and invited by email.
+    """Members of a programme. Staff add any account; leads invite by e-mail (and change the roles of
+    current members by username).
 
     Only staff grant or remove the sponsor and operational-owner roles; nobody changes their own roles.
     """
@@ -206,16 +216,29 @@ class MemberViewSet(
         )
 
     @extend_schema(
+        request=MemberSerializer,
         responses={
-            201: MemberSerializer,
-            400: OpenApiResponse(description="Bad fields, or a signatory role beside a delivery role."),
+            201: OpenApiResponse(
+                MemberSerializer,
+                description="Staff: the account is a member now (created and e-mailed when the username is new). "
+                "A lead who names a current member of this programme by username: their roles are changed.",
+            ),
+            202: OpenApiResponse(
+                InvitationSentSerializer,
+                description="A lead: an invitation went to the e-mail address; the person joins when they accept "
+                "it. The answer is the same whether or not an account has this address.",
+            ),
+            400: OpenApiResponse(
+                description="Bad fields (no e-mail from a lead for someone not yet on the programme), or a "
+                "signatory role beside a delivery role."
+            ),
             403: OpenApiResponse(
                 description="Not a lead or staff; one's own roles; a sponsor or operational-owner role "
                 "granted or removed by someone who is not staff."
             ),
             404: OpenApiResponse(description="No such programme for you."),
             409: OpenApiResponse(description="The programme is closed: only staff change its members."),
-        }
+        },
     )
     def create(self, request, *args, **kwargs):
         if not request.user.is_staff:
@@ -224,21 +247,37 @@ class MemberViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user = data.get("user", {})
+        fields = {
+            "roles": data["roles"],
+            "team": data["team"],
+            "business_unit": data.get("business_unit", ""),
+            "geography": data.get("geography", ""),
+            "by": request.user,
+        }
         try:
-            membership = services.member_add(
-                programme=self.programme,
-                username=user["username"],
-                email=user.get("email", ""),
-                name=user.get("get_full_name", ""),
-                roles=data["roles"],
-                team=data["team"],
-                business_unit=data.get("business_unit", ""),
-                geography=data.get("geography", ""),
-                by=request.user,
-            )
+            if request.user.is_staff:
+                if not user.get("username"):
+                    raise serializers.ValidationError({"username": "Staff add an account by its username."})
+                done = services.member_add(
+                    programme=self.programme,
+                    username=user["username"],
+                    email=user.get("email", ""),
+                    name=user.get("get_full_name", ""),
+                    **fields,
+                )
+            else:
+                done = services.member_add_or_invite(
+                    programme=self.programme,
+                    username=user.get("username", ""),
+                    email=user.get("email", ""),
+                    **fields,
+                )
         except DjangoValidationError as error:
             raise as_drf_error(error) from None
-        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
+        if isinstance(done, Invitation):
+            body = {"detail": services.INVITATION_SENT.format(email=done.email), "email": done.email}
+            return Response(body, status=status.HTTP_202_ACCEPTED)
+        return Response(self.get_serializer(done).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Remove a member",
@@ -365,3 +404,56 @@ class NotificationViewSet(ProgrammeScopedMixin, mixins.ListModelMixin, viewsets.
         marked = notifications.notifications_mark_read(access=self.access, ids=ids)
         unread = notifications.inbox(self.access).filter(read_at__isnull=True).count()
         return Response({"marked": marked, "unread": unread})
+
+
+class AuditQuerySerializer(serializers.Serializer):
+    event = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        help_text="An event (membership.added) or a family (membership).",
+    )
+    actor = serializers.CharField(required=False, allow_blank=True, max_length=150, help_text="A username.")
+    since = serializers.DateField(required=False, help_text="From this day (the programme's time zone).")
+    until = serializers.DateField(required=False, help_text="To this day, included.")
+
+    def validate(self, attrs):
+        if attrs.get("since") and attrs.get("until") and attrs["until"] < attrs["since"]:
+            raise serializers.ValidationError({"until": "The end of the range cannot be before its start."})
+        return attrs
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name", help_text="The actor's username when it happened.")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["at", "event", "actor", "target", "details"]
+
+
+class AuditViewSet(ProgrammeScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The programme's audit trail, newest first: leads and staff only."""
+
+    serializer_class = AuditEntrySerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        query = AuditQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return audit_entries_for(self.programme, **query.validated_data)
+
+    @extend_schema(
+        parameters=[AuditQuerySerializer],
+        responses={
+            200: AuditEntrySerializer(many=True),
+            400: OpenApiResponse(description="A filter that is not valid, named with the reason."),
+            403: OpenApiResponse(description="Not a lead of this programme or staff."),
+            404: OpenApiResponse(description="No such programme for you, or no such page."),
+        },
+    )
+    def list(self, request, *args, **kwargs):
+        if not (self.access.has_role(Role.LEAD) or request.user.is_staff):
+            raise exceptions.PermissionDenied(
+                "Only the programme's hypercare leads and staff read the audit trail."
+            )
+        return super().list(request, *args, **kwargs)

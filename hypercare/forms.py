@@ -1,6 +1,7 @@
 from datetime import date
 
 from django import forms
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 
 from hypercare.calendar import WEEKDAYS, CalendarError, validate_working_hours
@@ -173,8 +174,18 @@ class CalendarForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    username = forms.CharField(max_length=150)
-    email = forms.EmailField(required=False, help_text="Needed when the person has no account yet.")
+    """A lead invites by e-mail (or changes a current member's roles by username); staff add an
+    account directly by username."""
+
+    email = forms.EmailField(
+        required=False,
+        help_text="The person receives an invitation here and joins when they accept it.",
+    )
+    username = forms.CharField(
+        max_length=150,
+        required=False,
+        help_text="Only to change the roles of someone already on this programme (staff: any account).",
+    )
     name = forms.CharField(max_length=150, required=False)
     roles = forms.MultipleChoiceField(
         choices=Role.choices,
@@ -185,3 +196,43 @@ class MemberForm(forms.Form):
     team = forms.ChoiceField(choices=Team.choices)
     business_unit = forms.CharField(max_length=100, required=False)
     geography = forms.CharField(max_length=100, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("email") and not data.get("username"):
+            self.add_error("email", "Give the e-mail address of the person to invite.")
+        return data
+
+
+class AuditFilterForm(forms.Form):
+    """The audit page's and export's filters (all optional)."""
+
+    event = forms.CharField(
+        max_length=60, required=False, help_text="An event (membership.added) or a family (membership)."
+    )
+    actor = forms.CharField(max_length=150, required=False, help_text="A username.")
+    since = DateField(required=False, label="From")
+    until = DateField(required=False, label="To (inclusive)")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            self.add_error("until", "The end of the range cannot be before its start.")
+        return data
+
+
+class InvitationAccountForm(forms.Form):
+    """The account an invitation creates: its username and password."""
+
+    username = forms.CharField(
+        max_length=150, validators=[UnicodeUsernameValidator()], help_text="Letters, digits and @ . + - _"
+    )
+    name = forms.CharField(max_length=150, required=False, label="Your name")
+    password = forms.CharField(widget=forms.PasswordInput, strip=False)
+    password_again = forms.CharField(widget=forms.PasswordInput, strip=False, label="Password again")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "The two passwords differ.")
+        return data

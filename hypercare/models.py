@@ -7,6 +7,7 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -374,3 +375,104 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.kind}: email={self.email} in_app={self.in_app}"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The audit trail is a record: it is never edited.")
+
+    def delete(self):
+        raise TypeError("The audit trail is a record: it is never deleted.")
+
+    def of(self, programme) -> AuditEntryQuerySet:
+        return self.filter(programme=programme)
+
+    def filtered(self, *, event: str = "", actor: str = "", since=None, until=None) -> AuditEntryQuerySet:
+        """Entries of one event (or a family: "membership" finds membership.*), by one actor's
+        username, from `since` (inclusive) to `until` (exclusive); empty filters keep everything."""
+        rows = self
+        if event:
+            rows = rows.filter(Q(event=event) | Q(event__startswith=f"{event}."))
+        if actor:
+            rows = rows.filter(actor_name=actor)
+        if since is not None:
+            rows = rows.filter(at__gte=since)
+        if until is not None:
+            rows = rows.filter(at__lt=until)
+        return rows
+
+    def newest_first(self) -> AuditEntryQuerySet:
+        return self.order_by("-at", "-pk")
+
+
+class AuditEntry(models.Model):
+    """One security-relevant event: who did what to what, in which programme, when.
+
+    Append-only, like sign-offs: the model and its QuerySet refuse edits and deletes, and database
+    triggers (migration 0007) raise on UPDATE and DELETE. The actor's username is kept as text,
+    so the record still names them whatever becomes of the account."""
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, help_text="The actor's username then, or 'anonymous'.")
+    programme = models.ForeignKey(
+        Programme, models.PROTECT, null=True, blank=True, related_name="audit_entries"
+    )
+    event = models.CharField(max_length=60)
+    target = models.CharField(max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            # Serves the audit page and API: one programme's entries, newest first.
+            models.Index(fields=["programme", "-at"], name="auditentry_programme_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.event} by {self.actor_name}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("The audit trail is a record: it is never edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The audit trail is a record: it is never deleted.")
+
+
+class Invitation(models.Model):
+    """A lead's invitation to join a programme, sent to an e-mail address.
+
+    Only a hash of the token is stored: the link in the e-mail is the only copy of the token.
+    Nobody becomes a member until the person behind the address accepts."""
+
+    programme = models.ForeignKey(Programme, models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    roles = RoleSetField(max_length=200, default=list)
+    team = models.CharField(max_length=10, choices=Team.choices, default=Team.PROJECT)
+    business_unit = models.CharField(max_length=100, blank=True)
+    geography = models.CharField(max_length=100, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["programme", "email"], name="invitation_programme_email")]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.programme}"
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(role).label for role in self.roles]

@@ -100,8 +100,20 @@ class ProgrammeSerializer(serializers.ModelSerializer):
 
 
 class MemberSerializer(serializers.ModelSerializer):
-    username = serializers.CharField(source="user.username", max_length=150)
-    email = serializers.EmailField(source="user.email", required=False, allow_blank=True)
+    username = serializers.CharField(
+        source="user.username",
+        max_length=150,
+        required=False,
+        allow_blank=True,
+        help_text="Staff: the account to add (created when new). A lead: only to change the roles of a current "
+        "member of this programme.",
+    )
+    email = serializers.EmailField(
+        source="user.email",
+        required=False,
+        allow_blank=True,
+        help_text="A lead: where the invitation goes (required unless `username` names a current member).",
+    )
     name = serializers.CharField(
         source="user.get_full_name", required=False, allow_blank=True, max_length=150
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 
 import holidays as holiday_data
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -23,6 +26,7 @@ from hypercare.calendar import DEFAULT_WORKING_HOURS, CalendarError, validate_wo
 from hypercare.models import (
     BusinessCalendar,
     Holiday,
+    Invitation,
     Membership,
     Programme,
     ProgrammeStatus,
@@ -361,6 +365,8 @@ def member_add(
     membership.is_active = True
     _validated(membership)
     membership.save()
+    if not previous_roles:
+        audit("membership.added", actor=by, programme=programme, user=username, roles=ordered)
     if previous_roles != ordered:
         audit(
             "membership.roles_changed",
@@ -463,3 +469,220 @@ def api_token_revoke(*, user, key: str | None = None, reason: str) -> int:
     if revoked:
         audit("api_token.revoked", actor=user, reason=reason)
     return revoked
+
+
+# ---------------------------------------------------------------------------------------------
+# Invitations: how a lead adds a member. The lead learns nothing about accounts: every invitation
+# gets the same answer, and the person joins only when they accept it.
+
+INVITATION_SENT = "Invitation sent to {email}. They join the programme when they accept it."
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_invitation_roles(*, programme: Programme, roles: list[str], by) -> list[str]:
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValidationError({"roles": f"Unknown role(s): {', '.join(sorted(unknown))}."})
+    if not roles:
+        raise ValidationError({"roles": "A member needs at least one role."})
+    ordered = [role.value for role in Role if role.value in roles]
+    _check_role_change(programme=programme, username="", old=[], new=ordered, by=by)
+    conflicts = signatory_conflicts(ordered)
+    if conflicts:
+        raise ValidationError({"roles": conflicts})
+    return ordered
+
+
+def _send_invitation(invitation: Invitation, token: str, *, has_account: bool) -> None:
+    link = site_url() + reverse("hypercare:invitation", args=[token])
+    programme = invitation.programme
+    inviter = invitation.invited_by.get_full_name() or invitation.invited_by.username
+    how = (
+        "Log in to Hypercare with the account of this e-mail address, then open this link to accept:"
+        if has_account
+        else "Open this link to choose a username and password and join:"
+    )
+    send_mail(
+        subject=f"Invitation to the {programme.name} hypercare programme",
+        message=(
+            f"Hello,\n\n{inviter} invites you to {programme.name} in Hypercare as "
+            f"{', '.join(invitation.role_labels)}.\n{how}\n{link}\n\n"
+            f"The invitation is open until {invitation.expires_at:%Y-%m-%d %H:%M} UTC. "
+            "If you did not expect it, ignore this e-mail.\n"
+        ),
+        from_email=None,
+        recipient_list=[invitation.email],
+        fail_silently=True,
+    )
+
+
+@transaction.atomic
+def invitation_send(
+    *,
+    programme: Programme,
+    email: str,
+    roles: Iterable[str],
+    by,
+    team: str = Team.PROJECT,
+    business_unit: str = "",
+    geography: str = "",
+    at: datetime | None = None,
+) -> Invitation:
+    """Invite the person behind `email` to the programme with these roles (a lead, or staff).
+
+    Whether an account has this address changes only the e-mail the invitee reads, never what the
+    caller sees. The token is in the e-mail only (`invitation.token` for the caller's process)."""
+    email = (email or "").strip()
+    if not email:
+        raise ValidationError({"email": "Give the e-mail address of the person to invite."})
+    ordered = _check_invitation_roles(programme=programme, roles=[str(r) for r in roles], by=by)
+    if by is not None and (by.email or "").lower() == email.lower():
+        raise PermissionDenied("Nobody invites themselves or changes their own roles.")
+    now = at or timezone.now()
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        programme=programme,
+        email=email,
+        roles=ordered,
+        team=team,
+        business_unit=business_unit,
+        geography=geography,
+        token_hash=_token_hash(token),
+        invited_by=by,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.HYPERCARE_INVITATION_DAYS),
+    )
+    _validated(invitation)
+    invitation.save()
+    has_account = User.objects.filter(email__iexact=email, is_active=True).exists()
+    transaction.on_commit(lambda: _send_invitation(invitation, token, has_account=has_account))
+    audit("invitation.sent", actor=by, programme=programme, email=email, roles=ordered)
+    invitation.token = token
+    return invitation
+
+
+def invitation_for_token(token: str, *, at: datetime | None = None) -> Invitation | None:
+    """The open invitation behind a link's token; None when unknown, accepted or expired."""
+    return (
+        Invitation.objects.select_related("programme", "invited_by")
+        .filter(
+            token_hash=_token_hash(token or ""), accepted_at__isnull=True, expires_at__gt=at or timezone.now()
+        )
+        .first()
+    )
+
+
+def invitation_needs_account(invitation: Invitation) -> bool:
+    """No account has the invitation's address yet: accepting creates one."""
+    return not User.objects.filter(email__iexact=invitation.email, is_active=True).exists()
+
+
+def _inviter_still_may(invitation: Invitation) -> bool:
+    inviter = invitation.invited_by
+    return inviter.is_staff or (
+        Membership.objects.active()
+        .filter(programme_id=invitation.programme_id, user=inviter)
+        .with_role(Role.LEAD)
+        .exists()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user, at: datetime | None = None) -> Membership:
+    """The invitee, logged in with the invited address, joins the programme (once)."""
+    if (user.email or "").lower() != invitation.email.lower():
+        raise PermissionDenied("This invitation was sent to another e-mail address.")
+    now = at or timezone.now()
+    if not _inviter_still_may(invitation):
+        raise ValidationError(
+            "This invitation is no longer valid: ask a lead of the programme for a new one."
+        )
+    # Conditional UPDATE: of two concurrent acceptances only one finds the invitation open.
+    won = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, expires_at__gt=now).update(
+        accepted_at=now, accepted_by=user
+    )
+    if won != 1:
+        raise ValidationError("This invitation has already been used or has expired.")
+    membership = member_add(
+        programme=invitation.programme,
+        username=user.username,
+        roles=invitation.roles,
+        team=invitation.team,
+        business_unit=invitation.business_unit,
+        geography=invitation.geography,
+        by=invitation.invited_by,
+        invite=False,
+    )
+    audit("invitation.accepted", actor=user, programme=invitation.programme, email=invitation.email)
+    return membership
+
+
+@transaction.atomic
+def invitation_accept_new_account(
+    *, invitation: Invitation, username: str, password: str, name: str = "", at: datetime | None = None
+):
+    """Accept an invitation by creating the account of the invited address; returns the user."""
+    if not invitation_needs_account(invitation):
+        raise ValidationError("An account already has this e-mail address: log in with it to accept.")
+    username = (username or "").strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "This username is taken: choose another."})
+    first_name, _, last_name = (name or "").strip().partition(" ")
+    user = User(username=username, email=invitation.email, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
+    user.set_password(password)
+    _validated(user)
+    user.save()
+    audit("account.created", actor=user, programme=invitation.programme, user=user.username)
+    invitation_accept(invitation=invitation, user=user, at=at)
+    return user
+
+
+def member_add_or_invite(
+    *,
+    programme: Programme,
+    by,
+    roles: Iterable[str],
+    username: str = "",
+    email: str = "",
+    team: str = Team.PROJECT,
+    business_unit: str = "",
+    geography: str = "",
+    **_ignored,
+) -> Membership | Invitation:
+    """What a lead's "add a member" does: a current member of this programme (by username) has
+    their roles changed at once; anyone else is invited by e-mail. A username alone reaches nobody."""
+    username = (username or "").strip()
+    if username and (
+        Membership.objects.active().filter(programme=programme, user__username=username).exists()
+    ):
+        return member_add(
+            programme=programme,
+            username=username,
+            roles=roles,
+            team=team,
+            business_unit=business_unit,
+            geography=geography,
+            by=by,
+        )
+    if not (email or "").strip():
+        raise ValidationError(
+            {
+                "email": "Give the person's e-mail address: an invitation goes to an e-mail address, not a username."
+            }
+        )
+    return invitation_send(
+        programme=programme,
+        email=email,
+        roles=roles,
+        team=team,
+        business_unit=business_unit,
+        geography=geography,
+        by=by,
+    )

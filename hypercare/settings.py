@@ -230,6 +230,8 @@ if CACHE_URL:
 # API tokens stop working this many days after they were issued (0: no lifetime); logging in again issues a new one.
 HYPERCARE_API_TOKEN_DAYS = env_int("HYPERCARE_API_TOKEN_DAYS", 0)
 HYPERCARE_AGGREGATE_CACHE_SECONDS = env_int("HYPERCARE_AGGREGATE_CACHE_SECONDS", 0 if TESTING else 60)
+# How long a lead's invitation to join a programme stays open.
+HYPERCARE_INVITATION_DAYS = env_int("HYPERCARE_INVITATION_DAYS", 7)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

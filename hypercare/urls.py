@@ -13,6 +13,7 @@ router.register("programmes", api.ProgrammeViewSet, basename="programme")
 programme_api = SimpleRouter()
 programme_api.register("members", api.MemberViewSet, basename="member")
 programme_api.register("notifications", api.NotificationViewSet, basename="notification")
+programme_api.register("audit", api.AuditViewSet, basename="audit")
 
 core_urls = [
     path("", views.home, name="home"),
@@ -23,6 +24,9 @@ core_urls = [
     path("p/<slug:slug>/calendar/", views.calendar_edit, name="calendar"),
     path("p/<slug:slug>/members/", views.members, name="members"),
     path("p/<slug:slug>/members/<str:username>/remove/", views.member_remove, name="member_remove"),
+    path("p/<slug:slug>/audit/", views.audit_trail, name="audit"),
+    path("p/<slug:slug>/audit.csv", views.audit_csv, name="audit_csv"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
 ]
 
 # Each app's pages live under a programme: /p/<slug>/…, its API under /api/v1/programmes/<slug>/….

@@ -1,13 +1,18 @@
 """Pages of the core: the programme list, a programme's home, its calendar and its members."""
 
+import csv
+from itertools import chain
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import defaults
@@ -15,9 +20,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hypercare import oidc, overview, services
 from hypercare.access import ProgrammeAccess, ProgrammeClosed, get_programme_for
-from hypercare.audit import audit
-from hypercare.forms import CalendarForm, MemberForm, ProgrammeForm
-from hypercare.models import BusinessCalendar, Membership, Programme, SignatoryRoleChange
+from hypercare.audit import CSV_COLUMNS, audit
+from hypercare.audit import csv_rows as audit_csv_rows
+from hypercare.audit import entries_for as audit_entries_for
+from hypercare.forms import AuditFilterForm, CalendarForm, InvitationAccountForm, MemberForm, ProgrammeForm
+from hypercare.models import BusinessCalendar, Invitation, Membership, Programme, SignatoryRoleChange
+from hypercare.pagination import FastPaginator
 from hypercare.roles import Role
 
 
@@ -217,7 +225,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             require_lead(access, request)
         if form.is_valid():
             try:
-                membership = services.member_add(programme=programme, by=request.user, **form.cleaned_data)
+                done = _member_add_or_invite(request, programme, form)
             except ValidationError as error:
                 apply_errors(form, error)
             except PermissionDenied as error:
@@ -225,8 +233,9 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error(None, str(error))
                 status = 403
             else:
-                messages.success(request, f"{membership.user.username} is now a member.")
-                return redirect("hypercare:members", slug=programme.slug)
+                if done is not None:
+                    messages.success(request, done)
+                    return redirect("hypercare:members", slug=programme.slug)
         status = status if status != 200 else 400
     memberships = Membership.objects.active().filter(programme=programme).select_related("user")
     return render(
@@ -239,9 +248,32 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "may_administer": may_administer(access, request),
             "signatory_changes": SignatoryRoleChange.objects.of(programme).for_list(),
+            "invitations": (
+                Invitation.objects.filter(
+                    programme=programme, accepted_at__isnull=True, expires_at__gt=timezone.now()
+                ).order_by("-created_at")
+                if may_administer(access, request)
+                else []
+            ),
         },
         status=status,
     )
+
+
+def _member_add_or_invite(request: HttpRequest, programme: Programme, form: MemberForm) -> str | None:
+    """Staff add any account directly (by username); a lead invites by e-mail, and the answer is the
+    same whoever owns the address. Returns the message to show, or None after a form error."""
+    data = form.cleaned_data
+    if request.user.is_staff:
+        if not data["username"]:
+            form.add_error("username", "Staff add an account by its username.")
+            return None
+        membership = services.member_add(programme=programme, by=request.user, **data)
+        return f"{membership.user.username} is now a member."
+    done = services.member_add_or_invite(programme=programme, by=request.user, **data)
+    if isinstance(done, Invitation):
+        return services.INVITATION_SENT.format(email=done.email)
+    return f"The roles of {done.user.username} are saved."
 
 
 @require_POST
@@ -295,3 +327,118 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         "hypercare/api_tokens.html",
         {"tokens": tokens, "new_key": new_key, "lifetime_days": settings.HYPERCARE_API_TOKEN_DAYS},
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Invitations
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of an invitation e-mail. An address that has an account accepts while logged in
+    with that account; a new address creates its account here (username and password)."""
+    found = services.invitation_for_token(token)
+    if found is None:
+        return render(request, "hypercare/invitation.html", {"invalid": True}, status=404)
+    context = {"invitation": found, "programme": found.programme}
+    if services.invitation_needs_account(found):
+        form = InvitationAccountForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user = services.invitation_accept_new_account(
+                    invitation=found,
+                    username=form.cleaned_data["username"],
+                    password=form.cleaned_data["password"],
+                    name=form.cleaned_data["name"],
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+            else:
+                auth_login(request, user, backend="hypercare.auth.ModelBackend")
+                messages.success(request, f"Welcome to {found.programme.name}.")
+                return redirect(found.programme)
+        status = 400 if request.method == "POST" else 200
+        return render(request, "hypercare/invitation.html", {**context, "form": form}, status=status)
+    if not request.user.is_authenticated:
+        return render(request, "hypercare/invitation.html", {**context, "log_in": True})
+    if (request.user.email or "").lower() != found.email.lower():
+        return render(request, "hypercare/invitation.html", {**context, "other_account": True}, status=403)
+    if request.method == "POST":
+        try:
+            services.invitation_accept(invitation=found, user=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            return render(request, "hypercare/invitation.html", context, status=409)
+        messages.success(request, f"You are now a member of {found.programme.name}.")
+        return redirect(found.programme)
+    return render(request, "hypercare/invitation.html", {**context, "accept": True})
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit trail
+
+
+def require_audit_reader(access: ProgrammeAccess, request: HttpRequest) -> None:
+    """The audit trail is for the programme's leads (a closed programme's too) and staff."""
+    if not (access.has_role(Role.LEAD) or request.user.is_staff):
+        raise PermissionDenied("Only the programme's hypercare leads and staff read the audit trail.")
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@require_GET
+@login_required
+def audit_trail(request: HttpRequest, slug: str) -> HttpResponse:
+    access = get_programme_for(request.user, slug)
+    require_audit_reader(access, request)
+    programme = access.programme
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = audit_entries_for(programme, **filters)
+    page = FastPaginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "hypercare/audit.html",
+        {
+            "access": access,
+            "programme": programme,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+        },
+        status=200 if not form.is_bound or form.is_valid() else 400,
+    )
+
+
+@require_GET
+@login_required
+def audit_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The audit trail as CSV, with the page's filters."""
+    access = get_programme_for(request.user, slug)
+    require_audit_reader(access, request)
+    programme = access.programme
+    form = AuditFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse(
+            "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
+            status=400,
+            content_type="text/plain",
+        )
+    entries = audit_entries_for(programme, **(form.cleaned_data if form.is_bound else {}))
+    writer = csv.writer(_Echo())
+    rows = chain(
+        [CSV_COLUMNS], audit_csv_rows(entries.iterator(chunk_size=2000), ZoneInfo(programme.timezone))
+    )
+    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{programme.slug}-audit.csv"'
+    return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value

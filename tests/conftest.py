@@ -51,6 +51,42 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
+# The append-only tables' SQLite triggers: a live-server or transactional test ends with a flush,
+# which on SQLite is a DELETE those triggers refuse (PostgreSQL flushes with TRUNCATE, which row
+# triggers do not see). The flush lifts them for its own statements and puts them back.
+APPEND_ONLY_GUARDS = (
+    "handover.migrations.0002_signoff_immutable_triggers",
+    "hypercare.migrations.0005_signatoryrolechange_immutable_triggers",
+    "hypercare.migrations.0007_auditentry_immutable_triggers",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_lifts_append_only_guards():
+    import importlib
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    guards = [importlib.import_module(name) for name in APPEND_ONLY_GUARDS]
+    operations = type(connection.ops)
+    original = operations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = original(self, style, tables, **kwargs)
+        if not statements:
+            return statements
+        lift = [sql for guard in guards for sql in guard.SQLITE_REVERSE]
+        restore = [sql for guard in guards for sql in guard.SQLITE_FORWARD]
+        return [*lift, *statements, *restore]
+
+    operations.sql_flush = sql_flush
+    yield
+    operations.sql_flush = original
+
+
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 
 

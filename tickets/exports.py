@@ -9,11 +9,9 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from hypercare.spreadsheet import neutralise
 from sla import outcomes
 from tickets.models import Ticket
-
-# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = [
     "reference",
@@ -44,11 +42,6 @@ COLUMNS = [
     "description",
     "resolution",
 ]
-
-
-def neutralise(value: str) -> str:
-    """A cell a spreadsheet shows as text: a leading apostrophe defuses =, +, -, @ (CSV injection)."""
-    return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
 
 
 class _Echo:

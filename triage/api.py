@@ -228,8 +228,7 @@ class OnCallViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user = get_user_model().objects.filter(username=data["username"]).first()
-        if user is None:
-            raise serializers.ValidationError({"username": "No such member of this programme."})
+        _call(services.queue_worker, programme=self.programme, user=user, field="username")
         shift = _call(
             services.oncall_shift_add,
             access=self.access,

@@ -12,7 +12,7 @@ from hypercare.forms import DateField, DateTimeField
 from hypercare.models import Membership
 from hypercare.roles import QUEUE_WORKERS
 from hypercare.vocabulary import Clock, ImpactScope, Severity, Workaround
-from triage.services.team import NOTIFICATION_KINDS
+from triage.services.team import NOT_A_QUEUE_WORKER, NOTIFICATION_KINDS
 
 SEVERITY_CHOICES = [(value, f"Sev{value}") for value in Severity.values]
 
@@ -142,6 +142,8 @@ def queue_workers(programme):
 
 
 class PersonChoiceField(forms.ModelChoiceField):
+    default_error_messages = {"invalid_choice": NOT_A_QUEUE_WORKER}
+
     def label_from_instance(self, obj):
         name = obj.get_full_name()
         return f"{name} ({obj.username})" if name else obj.username

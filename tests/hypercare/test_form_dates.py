@@ -27,6 +27,7 @@ NOT_EDIT_FORMS = {
     "releases.forms.ReleaseCreateForm": "creates a release: it opens empty",
     "triage.forms.OnCallShiftForm": "adds a shift: it opens empty",
     "triage.forms.PeriodForm": "a report's period filter (GET): nothing is stored",
+    "hypercare.forms.AuditFilterForm": "the audit trail's filter (GET): nothing is stored",
     "handover.forms.ItemForm": "adds a handover item: it opens empty (ItemEditForm is its edit form)",
 }
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 from django.urls import reverse
 
-from hypercare.models import Membership, Programme
+from hypercare.models import Invitation, Membership, Programme
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -88,21 +88,23 @@ def test_only_leads_change_the_calendar(client, desk, programme):
     assert response.status_code == 403
 
 
-def test_a_lead_adds_a_member_in_the_browser(client, lead):
+def test_a_lead_invites_a_member_in_the_browser(client, lead):
     client.force_login(lead.user)
     response = client.post(
         "/p/acme/members/",
         {
-            "username": "floorwalker",
             "email": "fw@example.com",
             "roles": ["champion"],
             "team": "bau",
             "business_unit": "Service",
             "geography": "UK",
         },
+        follow=True,
     )
-    assert response.status_code == 302
-    assert Membership.objects.get(user__username="floorwalker").roles == ["champion"]
+    assert "Invitation sent to fw@example.com." in response.content.decode()
+    assert not Membership.objects.filter(user__email="fw@example.com").exists()
+    invitation = Invitation.objects.get(email="fw@example.com")
+    assert (invitation.roles, invitation.team, invitation.business_unit) == (["champion"], "bau", "Service")
 
 
 def test_user_text_is_escaped(client, lead, programme):

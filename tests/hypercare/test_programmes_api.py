@@ -6,7 +6,7 @@ from django.core import mail
 from rest_framework.test import APIClient
 
 from hypercare.models import Membership, Programme
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -136,9 +136,34 @@ def test_a_non_member_gets_404_for_another_programme(outsider, programme):
     assert response.status_code == 404
 
 
-def test_a_lead_adds_a_new_member_who_is_invited(lead, django_capture_on_commit_callbacks):
+def test_a_lead_invites_a_new_member_who_joins_only_on_accepting(lead, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = lead.api().post(
+            "/api/v1/programmes/acme/members/",
+            {
+                "email": "newbie@example.com",
+                "roles": ["champion", "viewer"],
+                "team": "bau",
+                "business_unit": "Finance",
+                "geography": "US",
+            },
+            format="json",
+        )
+    assert response.status_code == 202, response.json()
+    assert response.json()["detail"].startswith("Invitation sent to newbie@example.com.")
+    assert not Membership.objects.filter(user__email="newbie@example.com").exists()
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["newbie@example.com"]
+    assert "/invitations/" in mail.outbox[0].body
+
+
+def test_staff_add_a_new_member_directly_who_is_asked_to_set_a_password(
+    programme, staff_user, django_capture_on_commit_callbacks
+):
+    MembershipFactory(programme=programme, user=staff_user, roles=["lead"])
+    api = APIClient()
+    api.force_authenticate(staff_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
             "/api/v1/programmes/acme/members/",
             {
                 "username": "newbie",

@@ -97,6 +97,9 @@ MATRIX: dict[str, Entry] = {
     "hypercare:programme_edit": page(GET=members(LEAD), POST=members(LEAD)),
     "hypercare:calendar": page(GET=members(), POST=members(LEAD)),
     "hypercare:members": page(GET=members(), POST=members(LEAD)),
+    # The audit trail: leads (and staff) only.
+    "hypercare:audit": page(GET=members(LEAD)),
+    "hypercare:audit_csv": page(GET=members(LEAD), htmx=False),
     # Tickets --------------------------------------------------------------------------------
     "tickets:queue": page(GET=members(SEE_ALL)),
     "tickets:new": page(GET=members(REPORTERS), POST=members(REPORTERS)),
@@ -336,6 +339,8 @@ MATRIX: dict[str, Entry] = {
     "api-schema": Entry("schema", {"GET": everyone()}),
     "api-docs": Entry("schema", {"GET": everyone()}),
     "api:api-token": Entry("public", {"POST": everyone()}),
+    # An invitation's link: an unknown token is 404 for everyone (tests/hypercare/test_invitations.py).
+    "hypercare:invitation": Entry("auth", {"GET": everyone(HIDDEN), "POST": everyone(HIDDEN)}),
     # Core API -------------------------------------------------------------------------------
     "api:programme-list": Entry(
         "api",
@@ -359,6 +364,7 @@ MATRIX: dict[str, Entry] = {
     # One's own notifications: every member reads and marks theirs.
     "api:notification-list": api(GET=members()),
     "api:notification-read": api(POST=members(), data={"POST": lambda side: {"all": True}}),
+    "api:audit-list": api(GET=members(LEAD)),
     "api:member-list": api(
         GET=members(),
         POST=members(LEAD),

@@ -6,11 +6,21 @@ import logging
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from handover import services as handover
+from handover.services.exit_criteria import criterion_update
 from hypercare import services as core
+from hypercare.models import AuditEntry
+from metrics.services.thresholds import threshold_set
+from metrics.services.tokens import ingestion_token_revoke
+from releases.services.webhooks import webhook_set_active
+from sla.policy import severity_matrix_update, sla_policy_publish
 from tests.factories import PASSWORD
 
 UTC_TIME = r"at=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00"
@@ -86,3 +96,163 @@ def test_sign_offs_and_their_revocation_are_audited(world, audit_log):
     assert any(f"actor=sponsor programme={slug}" in line for line in _lines(audit_log, "signoff.revoked"))
     assert any(f"actor=owner programme={slug}" in line for line in _lines(audit_log, "signoff.signed"))
     assert all(re.search(UTC_TIME, line) for line in _lines(audit_log, "signoff."))
+
+
+# The audit trail as a table: each kind of event is a row of its programme ---------------------------------
+
+
+def _events(programme) -> set[str]:
+    return set(AuditEntry.objects.of(programme).values_list("event", flat=True))
+
+
+def test_every_kind_of_change_the_issue_names_is_a_row_of_the_trail(
+    world, django_capture_on_commit_callbacks
+):
+    a = world.a
+    programme, lead = a.programme, a.access("lead")
+    # The world itself registered a webhook, an ingestion token, a criterion and the sponsor's sign-off.
+    sla_policy_publish(
+        access=lead,
+        targets=[
+            {"severity": s, "response_minutes": 5 * s, "resolution_minutes": 60 * s, "clock": "24x7"}
+            for s in (1, 2, 3, 4)
+        ],
+    )
+    severity_matrix_update(
+        access=lead,
+        cells=[
+            {
+                "impact_scope": "individual",
+                "workaround": "simple",
+                "blocks_vital_process": False,
+                "severity": 1,
+            }
+        ],
+    )
+    threshold_set(programme=programme, kpi="exception_rate", green=0.35, red=1, by=lead.user)
+    criterion_update(access=lead, criterion=a.objects["criterion"], title="Renamed criterion")
+    webhook_set_active(webhook=a.objects["webhook"], by=lead.user, active=False)
+    ingestion_token_revoke(token=a.objects["token"], by=lead.user)
+    core.member_add(programme=programme, username="viewer", roles=["viewer", "bau"], by=lead.user)
+    core.member_remove(programme=programme, username="bau", by=lead.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        core.invitation_send(programme=programme, email="new@example.com", roles=["desk"], by=lead.user)
+    handover.signoff_revoke(
+        access=a.access("sponsor"), sign_off=a.objects["sign_off"], password=PASSWORD, reason="Too early."
+    )
+    events = _events(programme)
+    for event in (
+        "membership.added",
+        "membership.roles_changed",
+        "membership.removed",
+        "invitation.sent",
+        "sla_policy.published",
+        "severity_matrix.updated",
+        "metrics.threshold_set",
+        "exit_criterion.added",
+        "exit_criterion.changed",
+        "webhook.registered",
+        "webhook.active",
+        "metrics.token_created",
+        "metrics.token_revoked",
+        "signoff.signed",
+        "signoff.revoked",
+    ):
+        assert event in events, f"{event} is not in the audit trail ({sorted(events)})"
+    row = AuditEntry.objects.of(programme).get(event="membership.removed")
+    assert (row.actor_id, row.actor_name, row.target) == (lead.user.pk, "lead", "bau")
+    # Nothing of programme A is filed under B.
+    assert not AuditEntry.objects.of(world.b.programme).filter(event="membership.removed").exists()
+
+
+def test_api_tokens_issued_and_revoked_are_rows_naming_their_holder(world):
+    user = world.a.user("desk")
+    Token.objects.filter(user=user).delete()
+    core.api_token_issue(user=user, reason="test")
+    core.api_token_revoke(user=user, reason="test")
+    rows = AuditEntry.objects.filter(actor=user, event__startswith="api_token.").order_by("pk")
+    assert list(rows.values_list("event", "actor_name")) == [
+        ("api_token.issued", "desk"),
+        ("api_token.revoked", "desk"),
+    ]
+
+
+def test_a_change_that_rolls_back_leaves_no_entry(world):
+    programme = world.a.programme
+    before = AuditEntry.objects.of(programme).count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        core.member_add(
+            programme=programme, username="viewer", roles=["viewer", "bau"], by=world.a.user("lead")
+        )
+        raise RuntimeError("the change fails after its audit")
+    assert AuditEntry.objects.of(programme).count() == before
+
+
+def test_history_keeps_the_actors_name(world):
+    lead = world.a.user("lead")
+    core.member_add(programme=world.a.programme, username="viewer", roles=["viewer", "bau"], by=lead)
+    get_user_model().objects.filter(pk=lead.pk).update(username="renamed-lead")
+    row = AuditEntry.objects.of(world.a.programme).filter(event="membership.roles_changed").first()
+    assert row.actor_name == "lead"
+
+
+# Append-only: the model, its QuerySet and the database refuse edits and deletes ----------------------------
+
+
+@pytest.fixture
+def entry(world):
+    core.member_add(
+        programme=world.a.programme, username="viewer", roles=["viewer", "bau"], by=world.a.user("lead")
+    )
+    return AuditEntry.objects.of(world.a.programme).filter(event="membership.roles_changed").first()
+
+
+def test_the_model_refuses_to_edit_or_delete_an_entry(entry):
+    entry.event = "nothing.happened"
+    with pytest.raises(ValidationError):
+        entry.save()
+    with pytest.raises(ValidationError):
+        entry.delete()
+    with pytest.raises(TypeError):
+        AuditEntry.objects.filter(pk=entry.pk).update(event="nothing.happened")
+    with pytest.raises(TypeError):
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+
+
+def test_the_database_refuses_update_and_delete_of_an_entry(entry):
+    """The triggers of migration 0007, on SQLite and on PostgreSQL alike (CI runs both)."""
+    table = AuditEntry._meta.db_table
+    for statement in (
+        f"UPDATE {table} SET event = 'nothing.happened' WHERE id = %s",
+        f"UPDATE {table} SET actor_name = 'someone-else' WHERE id = %s",
+        f"DELETE FROM {table} WHERE id = %s",
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [entry.pk])
+    assert AuditEntry.objects.filter(
+        pk=entry.pk, event="membership.roles_changed", actor_name="lead"
+    ).exists()
+
+
+def test_the_guard_is_a_trigger_on_this_database(entry):
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", [table]
+            )
+            assert [row[0] for row in cursor.fetchall()] == [f"{table}_immutable"]
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s ORDER BY name",
+                [table],
+            )
+            assert [row[0] for row in cursor.fetchall()] == [f"{table}_no_delete", f"{table}_no_update"]
+
+
+def test_strangers_cannot_grow_the_trail(world):
+    """Failed logins stay log lines: an unauthenticated caller writes no row to a table never pruned."""
+    before = AuditEntry.objects.count()
+    for attempt in range(3):
+        Client().post("/accounts/login/", {"username": f"nobody-{attempt}", "password": "wrong"})
+    assert AuditEntry.objects.count() == before

@@ -9,6 +9,7 @@ notification preferences.
 from triage.services.reports import severity_override_report, sla_compliance, triage_board
 from triage.services.sweep import sla_alerts_fan_out, sla_sweep
 from triage.services.team import (
+    NOT_A_QUEUE_WORKER,
     NOTIFICATION_KINDS,
     notification_preferences_for,
     notification_preferences_save,
@@ -16,6 +17,7 @@ from triage.services.team import (
     oncall_shift_add,
     oncall_shift_remove,
     queue_lead_set,
+    queue_worker,
     standup_start,
 )
 
@@ -27,6 +29,8 @@ __all__ = [
     "oncall_shift_add",
     "oncall_shift_remove",
     "queue_lead_set",
+    "queue_worker",
+    "NOT_A_QUEUE_WORKER",
     "severity_override_report",
     "sla_compliance",
     "standup_start",

@@ -35,12 +35,23 @@ def _require_lead(access: ProgrammeAccess, what: str) -> None:
         access.refuse("Only the programme's hypercare leads can do this.")
 
 
-def _queue_worker(programme: Programme, user, field: str) -> Membership:
-    membership = Membership.objects.active().filter(programme=programme, user=user).first()
+# One answer for a stranger, an unknown username, a member of another programme and a member in
+# another role: the rota and the queue leads reveal nobody beyond the programme's own queue workers.
+NOT_A_QUEUE_WORKER = (
+    "Choose a member of this programme who works the queues (desk, engineer, BAU support or lead)."
+)
+
+
+def queue_worker(programme: Programme, user, field: str = "user") -> Membership:
+    """The user's membership as a queue worker of the programme; the same refusal for anyone else
+    (`user` may be None: an unknown username)."""
+    membership = (
+        Membership.objects.active().filter(programme=programme, user=user).first()
+        if user is not None
+        else None
+    )
     if membership is None or not set(membership.roles) & QUEUE_WORKERS:
-        raise ValidationError(
-            {field: "Choose a desk analyst, engineer, BAU support member or lead of this programme."}
-        )
+        raise ValidationError({field: NOT_A_QUEUE_WORKER})
     return membership
 
 
@@ -52,9 +63,10 @@ def queue_lead_set(*, access: ProgrammeAccess, tier: int, user) -> QueueLead | N
         raise ValidationError({"tier": "Queue leads are named for Tier 2 and Tier 3."})
     programme = access.programme
     if user is None:
-        QueueLead.objects.filter(programme=programme, tier=tier).delete()
+        if QueueLead.objects.filter(programme=programme, tier=tier).delete()[0]:
+            audit("queue_lead.cleared", actor=access.user, programme=programme, tier=tier)
         return None
-    _queue_worker(programme, user, "user")
+    queue_worker(programme, user, "user")
     row, _ = QueueLead.objects.update_or_create(programme=programme, tier=tier, defaults={"user": user})
     audit("queue_lead.set", actor=access.user, programme=programme, tier=tier, user=user.username)
     return row
@@ -67,7 +79,7 @@ def oncall_shift_add(
     """A lead puts someone on call from `starts_at` to `ends_at`; shifts of a programme never overlap."""
     _require_lead(access, "oncall.add")
     programme = access.programme
-    _queue_worker(programme, user, "user")
+    queue_worker(programme, user, "user")
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise ValidationError({"starts_at": "Give times with a time zone."})
     if ends_at <= starts_at:
