@@ -17,10 +17,12 @@ import platform
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -172,9 +174,26 @@ def targets(env: dict[str, str]) -> tuple[list[tuple[str, str, str]], dict[str, 
     return [tuple(item) for item in data["targets"]], data["auth"]
 
 
-def wrk(path: str, *, clients: int, seconds: int, headers: dict[str, str], post: bool) -> dict:
+def lua_form_post(body: str, content_type: str) -> str:
+    """A wrk script line set that POSTs `body` (a long Lua string, so no quoting to escape)."""
+    return f'wrk.method = "POST"\nwrk.body = [==[{body}]==]\nwrk.headers["Content-Type"] = "{content_type}"\n'
+
+
+def wrk(
+    path: str,
+    *,
+    clients: int,
+    seconds: int,
+    headers: dict[str, str],
+    post: bool,
+    base: str = BASE,
+    body: str | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict:
+    """One wrk run; `post` sends our JSON ticket, `body` any other POST body."""
+    prelude = lua_form_post(body, content_type) if body is not None else (LUA_POST if post else "")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write((LUA_POST if post else "") + LUA_REPORT)
+        script.write(prelude + LUA_REPORT)
     command = [
         "wrk",
         f"-t{min(clients, 2)}",
@@ -188,8 +207,9 @@ def wrk(path: str, *, clients: int, seconds: int, headers: dict[str, str], post:
     for key, value in headers.items():
         command += ["-H", f"{key}: {value}"]
     output = subprocess.run(
-        command + [BASE + path], capture_output=True, text=True, timeout=seconds + 60
+        command + [base + path], capture_output=True, text=True, timeout=seconds + 60
     ).stdout
+    Path(script.name).unlink(missing_ok=True)
     line = next(line for line in output.splitlines() if line.startswith("BENCH "))
     figures = json.loads(line[6:])
     figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
@@ -242,6 +262,12 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the databases afterwards (default: dropped)"
     )
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="also seed django-helpdesk from ../shared/peer-bench and measure it beside ours (bench/peer.py)",
+    )
+    parser.add_argument("--reps", type=int, default=2, help="repetitions of each side-by-side cell (--peer)")
     parser.add_argument("--output", default=str(ROOT / "var" / "bench-results.json"))
     args = parser.parse_args()
     if not shutil.which("wrk") and not args.no_http:
@@ -250,6 +276,13 @@ def main() -> None:
     clients = [int(c) for c in args.clients.split(",")]
     only = re.compile(args.only) if args.only else None
     report: dict = {"machine": machine(), "sizes": {}}
+    peer = None
+    if args.peer:
+        sys.path.insert(0, str(ROOT))
+        from bench.peer import Peer
+
+        peer = Peer()
+        peer.setup()
     for size in sizes:
         database = f"hc_bench_{size}"
         env = env_for(database)
@@ -262,10 +295,20 @@ def main() -> None:
         else:
             seed_seconds = prepare(env, database, size)
             print(f"seed_scale: {seed_seconds:.1f} s", flush=True)
+        pairs, peer_seed = {}, None
         try:
+            if peer:
+                if args.reuse and peer.tickets() == size:
+                    print("peer seed.py: reusing the seeded database", flush=True)
+                else:
+                    peer_seed = peer.seed(size)
+                    print(f"peer seed.py: {peer_seed:.1f} s", flush=True)
             jobs = {} if args.no_jobs else time_jobs(env)
             print(f"jobs: {jobs}", flush=True)
             rows, rss = ({}, None) if args.no_http else serve_and_measure(env, args, clients, only)
+            if peer and not args.no_http:
+                print(f"\n### {size:,} tickets, beside the peer (interleaved)", flush=True)
+                pairs = measure_pairs(env, peer, args, clients)
         finally:
             if not args.keep:
                 drop(database)
@@ -274,10 +317,15 @@ def main() -> None:
             "jobs": jobs,
             "endpoints": rows,
             "worker_rss_mb": rss,
+            "pairs": pairs,
+            "peer_seed_seconds": peer_seed,
         }
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         Path(args.output).write_text(json.dumps(report, indent=2))
     print(markdown(report))
+    if peer:
+        print("\nBeside django-helpdesk 2.6.1, one interleaved run (medians of the repetitions):\n")
+        print(peer_markdown(report))
 
 
 def machine() -> str:
@@ -342,6 +390,182 @@ def serve_and_measure(env, args, clients, only) -> tuple[dict, float]:
         stop_server(server)
     print(f"gunicorn worker RSS (largest seen): {rss:.0f} MB", flush=True)
     return rows, rss
+
+
+# Side by side with the peer (--peer). Each pair: (label, our endpoint, the peer's endpoint).
+PAIRS = [
+    ("Tier 2 queue page ↔ ticket list page", "Tier 2 queue page", "ticket list page"),
+    ("Tier 2 queue page ↔ datatables JSON", "Tier 2 queue page", "datatables JSON"),
+    ("ticket page ↔ ticket detail", "ticket page", "ticket detail"),
+    ("ticket list API ↔ datatables JSON", "ticket list API", "datatables JSON"),
+    ("scorecard ↔ dashboard", "scorecard", "dashboard"),
+    ("triage board ↔ dashboard", "triage board", "dashboard"),
+    ("ticket creation ↔ create", "POST ticket creation API", "create"),
+]
+# The order of the cells inside one repetition: ours and the peer's alternate, creations last.
+INTERLEAVED = [
+    ("ours", "Tier 2 queue page"),
+    ("peer", "ticket list page"),
+    ("ours", "ticket page"),
+    ("peer", "datatables JSON"),
+    ("ours", "ticket list API"),
+    ("peer", "ticket detail"),
+    ("ours", "scorecard"),
+    ("peer", "dashboard"),
+    ("ours", "triage board"),
+    ("ours", "POST ticket creation API"),
+    ("peer", "create"),
+]
+PEER_IDLE = "/bench/tiny/"
+
+
+def wait_idle(url: str, max_wait: float = 300) -> None:
+    """Wait until `url` (a server's no-database page) answers fast twice running, so a slow
+    cell's backlog (wrk stops at its deadline; sync workers finish what is queued) does not
+    leak into the next cell."""
+    deadline = time.monotonic() + max_wait
+    fast = 0
+    while fast < 2 and time.monotonic() < deadline:
+        started = time.perf_counter()
+        try:
+            urllib.request.urlopen(url, timeout=max_wait).read()
+        except OSError:
+            fast = 0
+            time.sleep(0.2)
+            continue
+        fast = fast + 1 if time.perf_counter() - started < 0.05 else 0
+        time.sleep(0.05)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def check(base: str, cell: dict) -> int:
+    """The status of one request to a cell, redirects not followed (a login redirect shows)."""
+    body = cell.get("body")
+    request = urllib.request.Request(
+        base + cell["path"],
+        data=body.encode() if body is not None else None,
+        headers={**cell["headers"], **({"Content-Type": cell["content_type"]} if body is not None else {})},
+        method="POST" if body is not None else "GET",
+    )
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=120) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def measure_pairs(env: dict[str, str], peer, args, clients: list[int]) -> dict:
+    """Both servers up, nothing else: every cell of INTERLEAVED at each client count, repetition
+    by repetition (rep 1 of every cell, then rep 2, ...). Medians of req/s and p50 per cell."""
+    endpoints, auth = targets(env)
+    ours = {
+        name: {"path": path, "headers": auth.get(persona, {}), "post": name.startswith("POST")}
+        for name, persona, path in endpoints
+    }
+    cells: dict[tuple[str, str], dict] = {}
+    server = start_server(env)
+    try:
+        peer.start()
+        theirs = peer.endpoints()
+        for side, name in INTERLEAVED:
+            cell = (ours if side == "ours" else theirs).get(name)
+            if cell is None:
+                print(f"{side} {name}: not available, left out", file=sys.stderr, flush=True)
+                continue
+            base = BASE if side == "ours" else peer.base
+            if side == "ours" and cell["post"]:
+                status, expected = 201, {201}
+            else:
+                status = check(base, cell)
+                expected = {302} if cell.get("body") is not None else {200}
+            if status not in expected:
+                raise RuntimeError(f"{side} {name} answered {status}, expected {sorted(expected)}")
+            cells[(side, name)] = {**cell, "base": base}
+        peer.drop_created()
+        # Warm-up, not recorded: a second of two clients on each cell.
+        for cell in cells.values():
+            run_cell(cell, clients=2, seconds=1)
+        peer.drop_created()
+        runs: dict[str, list[dict]] = {}
+        for rep in range(1, args.reps + 1):
+            for count in clients:
+                for (side, name), cell in cells.items():
+                    wait_idle(BASE + "/bench/ceiling")
+                    wait_idle(peer.base + PEER_IDLE)
+                    figures = run_cell(cell, clients=count, seconds=args.seconds)
+                    runs.setdefault(f"{side}:{name} @{count}", []).append(figures)
+                    print(
+                        f"rep {rep} {side:4} {name:28} {count} clients: {figures['rps']:8.1f} req/s  "
+                        f"p50 {figures['p50'] / 1000:7.1f} ms  non-2xx {figures['non2xx']}  "
+                        f"errors {figures['errors']}",
+                        flush=True,
+                    )
+                    if side == "peer" and cell.get("body") is not None:
+                        wait_idle(peer.base + PEER_IDLE)
+                        peer.drop_created()
+    finally:
+        stop_server(server)
+        peer.stop()
+        peer.drop_created()
+    return {key: summarise(values) for key, values in runs.items()}
+
+
+def summarise(values: list[dict]) -> dict:
+    """Median req/s over the repetitions; median p50 over those that completed a request."""
+    answered = [run["p50"] for run in values if run["requests"]]
+    return {
+        "rps": statistics.median(run["rps"] for run in values),
+        "p50": statistics.median(answered) if answered else None,
+        "requests": sum(run["requests"] for run in values),
+        "non2xx": sum(run["non2xx"] for run in values),
+        "errors": sum(run["errors"] for run in values),
+        "runs": len(values),
+    }
+
+
+def run_cell(cell: dict, *, clients: int, seconds: int) -> dict:
+    return wrk(
+        cell["path"],
+        clients=clients,
+        seconds=seconds,
+        headers=cell["headers"],
+        post=cell.get("post", False),
+        base=cell["base"],
+        body=cell.get("body"),
+        content_type=cell.get("content_type", "application/x-www-form-urlencoded"),
+    )
+
+
+def _ms(microseconds: float | None) -> str:
+    return "–" if microseconds is None else f"{microseconds / 1000:.1f}"
+
+
+def peer_markdown(report: dict) -> str:
+    """The side-by-side table: each pair and client count at every size, ours and the peer's
+    req/s and p50, and our throughput as a multiple of the peer's."""
+    lines = [
+        "| tickets | pair | clients | ours req/s | ours p50 ms | peer req/s | peer p50 ms | × the peer |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, data in report["sizes"].items():
+        pairs = data.get("pairs") or {}
+        counts = sorted({int(key.rsplit(" @", 1)[1]) for key in pairs})
+        for label, ours_name, peer_name in PAIRS:
+            for count in counts:
+                ours = pairs.get(f"ours:{ours_name} @{count}")
+                peer = pairs.get(f"peer:{peer_name} @{count}")
+                if not ours or not peer:
+                    continue
+                ratio = f"{ours['rps'] / peer['rps']:.1f}×" if peer["rps"] else "–"
+                lines.append(
+                    f"| {int(size):,} | {label} | {count} | {ours['rps']:,.1f} | {_ms(ours['p50'])} | "
+                    f"{peer['rps']:,.1f} | {_ms(peer['p50'])} | {ratio} |"
+                )
+    return "\n".join(lines)
 
 
 def markdown(report: dict) -> str:
