@@ -5,6 +5,9 @@ gunicorn (2 workers) on 127.0.0.1 with production settings, and drives every pag
 endpoint with wrk at 1 and 8 concurrent clients, beside a bare Django view (the ceiling).
 It also times the SLA sweep, the daily snapshot and telemetry ingestion in-process, reads the
 workers' resident memory, and prints a Markdown table (figures and ratios to the ceiling).
+With --peer it also seeds django-helpdesk from ../shared/peer-bench (bench/peer.py) with as
+many tickets, serves both, measures the paired pages alternately, repetition by repetition,
+and prints a second table of ratios to the peer.
 Only loopback addresses are used; every run is bounded in time.
 """
 
@@ -270,6 +273,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=2, help="repetitions of each side-by-side cell (--peer)")
     parser.add_argument("--output", default=str(ROOT / "var" / "bench-results.json"))
     args = parser.parse_args()
+    # A timeout's SIGTERM unwinds like Ctrl-C, so the finally blocks stop both servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not shutil.which("wrk") and not args.no_http:
         sys.exit("The benchmark needs wrk: apt-get install wrk")
     sizes = [int(size) for size in args.sizes.split(",")]
