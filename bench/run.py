@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
@@ -490,12 +491,17 @@ def measure_pairs(env: dict[str, str], peer, args, clients: list[int]) -> dict:
             base = BASE if side == "ours" else peer.base
             # Every page answers 200 and the peer's create 302 (not a login redirect). Our API
             # creation is left to wrk's non-2xx count, as in our own table.
+            seconds = args.seconds
             if not cell.get("post"):
+                started = time.monotonic()
                 status = check(base, cell)
+                # A page slower than a fifth of a cell gets a longer cell (up to a minute), so
+                # that even one client completes about five requests in it.
+                seconds = max(seconds, min(60, math.ceil(5 * (time.monotonic() - started))))
                 expected = 302 if cell.get("body") is not None else 200
                 if status != expected:
                     raise RuntimeError(f"{side} {name} answered {status}, expected {expected}")
-            cells[(side, name)] = {**cell, "base": base}
+            cells[(side, name)] = {**cell, "base": base, "seconds": seconds}
         peer.drop_created()
         # Warm-up, not recorded: a second of two clients on each cell.
         for cell in cells.values():
@@ -507,10 +513,11 @@ def measure_pairs(env: dict[str, str], peer, args, clients: list[int]) -> dict:
                 for (side, name), cell in cells.items():
                     wait_idle(BASE + "/bench/ceiling")
                     wait_idle(peer.base + PEER_IDLE)
-                    figures = run_cell(cell, clients=count, seconds=args.seconds)
+                    figures = run_cell(cell, clients=count, seconds=cell["seconds"])
                     runs.setdefault(f"{side}:{name} @{count}", []).append(figures)
                     print(
-                        f"rep {rep} {side:4} {name:28} {count} clients: {figures['rps']:8.1f} req/s  "
+                        f"rep {rep} {side:4} {name:28} {count} clients, {cell['seconds']} s: "
+                        f"{figures['rps']:8.1f} req/s  "
                         f"p50 {figures['p50'] / 1000:7.1f} ms  non-2xx {figures['non2xx']}  "
                         f"errors {figures['errors']}",
                         flush=True,
