@@ -45,6 +45,8 @@ clean:
 	rm -rf $(VENV) var staticfiles
 
 # The benchmark suite (PostgreSQL, gunicorn, wrk); SIZES=10000,100000,1000000 for the full table.
+# PEER=1 also seeds django-helpdesk from ../shared/peer-bench and measures it beside ours.
 SIZES ?= 10000,100000
+PEER ?=
 bench: install
-	$(PY) bench/run.py --sizes $(SIZES)
+	$(PY) bench/run.py --sizes $(SIZES) $(if $(filter 1,$(PEER)),--peer,)

@@ -5,6 +5,9 @@ gunicorn (2 workers) on 127.0.0.1 with production settings, and drives every pag
 endpoint with wrk at 1 and 8 concurrent clients, beside a bare Django view (the ceiling).
 It also times the SLA sweep, the daily snapshot and telemetry ingestion in-process, reads the
 workers' resident memory, and prints a Markdown table (figures and ratios to the ceiling).
+With --peer it also seeds django-helpdesk from ../shared/peer-bench (bench/peer.py) with as
+many tickets, serves both, measures the paired pages alternately, repetition by repetition,
+and prints a second table of ratios to the peer.
 Only loopback addresses are used; every run is bounded in time.
 """
 
@@ -12,15 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -172,24 +178,43 @@ def targets(env: dict[str, str]) -> tuple[list[tuple[str, str, str]], dict[str, 
     return [tuple(item) for item in data["targets"]], data["auth"]
 
 
-def wrk(path: str, *, clients: int, seconds: int, headers: dict[str, str], post: bool) -> dict:
+def lua_form_post(body: str, content_type: str) -> str:
+    """A wrk script line set that POSTs `body` (a long Lua string, so no quoting to escape)."""
+    return f'wrk.method = "POST"\nwrk.body = [==[{body}]==]\nwrk.headers["Content-Type"] = "{content_type}"\n'
+
+
+def wrk(
+    path: str,
+    *,
+    clients: int,
+    seconds: int,
+    headers: dict[str, str],
+    post: bool,
+    base: str = BASE,
+    body: str | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+    timeout: int = 10,
+) -> dict:
+    """One wrk run; `post` sends our JSON ticket, `body` any other POST body."""
+    prelude = lua_form_post(body, content_type) if body is not None else (LUA_POST if post else "")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write((LUA_POST if post else "") + LUA_REPORT)
+        script.write(prelude + LUA_REPORT)
     command = [
         "wrk",
         f"-t{min(clients, 2)}",
         f"-c{clients}",
         f"-d{seconds}s",
         "--timeout",
-        "10s",
+        f"{timeout}s",
         "-s",
         script.name,
     ]
     for key, value in headers.items():
         command += ["-H", f"{key}: {value}"]
     output = subprocess.run(
-        command + [BASE + path], capture_output=True, text=True, timeout=seconds + 60
+        command + [base + path], capture_output=True, text=True, timeout=seconds + timeout + 60
     ).stdout
+    Path(script.name).unlink(missing_ok=True)
     line = next(line for line in output.splitlines() if line.startswith("BENCH "))
     figures = json.loads(line[6:])
     figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
@@ -242,16 +267,36 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the databases afterwards (default: dropped)"
     )
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="also seed django-helpdesk from ../shared/peer-bench and measure it beside ours (bench/peer.py)",
+    )
+    parser.add_argument(
+        "--db-prefix",
+        default="hc_bench_",
+        help="name of our scratch databases before the size (dropped and recreated unless --reuse)",
+    )
+    parser.add_argument("--reps", type=int, default=2, help="repetitions of each side-by-side cell (--peer)")
     parser.add_argument("--output", default=str(ROOT / "var" / "bench-results.json"))
     args = parser.parse_args()
+    # A timeout's SIGTERM unwinds like Ctrl-C, so the finally blocks stop both servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not shutil.which("wrk") and not args.no_http:
         sys.exit("The benchmark needs wrk: apt-get install wrk")
     sizes = [int(size) for size in args.sizes.split(",")]
     clients = [int(c) for c in args.clients.split(",")]
     only = re.compile(args.only) if args.only else None
     report: dict = {"machine": machine(), "sizes": {}}
+    peer = None
+    if args.peer:
+        sys.path.insert(0, str(ROOT))
+        from bench.peer import Peer
+
+        peer = Peer()
+        peer.setup()
     for size in sizes:
-        database = f"hc_bench_{size}"
+        database = f"{args.db_prefix}{size}"
         env = env_for(database)
         print(f"\n## {size:,} tickets", flush=True)
         if args.reuse and seeded(database):
@@ -262,10 +307,20 @@ def main() -> None:
         else:
             seed_seconds = prepare(env, database, size)
             print(f"seed_scale: {seed_seconds:.1f} s", flush=True)
+        pairs, peer_seed = {}, None
         try:
+            if peer:
+                if args.reuse and peer.tickets() == size:
+                    print("peer seed.py: reusing the seeded database", flush=True)
+                else:
+                    peer_seed = peer.seed(size)
+                    print(f"peer seed.py: {peer_seed:.1f} s", flush=True)
             jobs = {} if args.no_jobs else time_jobs(env)
             print(f"jobs: {jobs}", flush=True)
             rows, rss = ({}, None) if args.no_http else serve_and_measure(env, args, clients, only)
+            if peer and not args.no_http:
+                print(f"\n### {size:,} tickets, beside the peer (interleaved)", flush=True)
+                pairs = measure_pairs(env, peer, args, clients)
         finally:
             if not args.keep:
                 drop(database)
@@ -274,10 +329,15 @@ def main() -> None:
             "jobs": jobs,
             "endpoints": rows,
             "worker_rss_mb": rss,
+            "pairs": pairs,
+            "peer_seed_seconds": peer_seed,
         }
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         Path(args.output).write_text(json.dumps(report, indent=2))
     print(markdown(report))
+    if peer:
+        print("\nBeside django-helpdesk 2.6.1, one interleaved run (medians of the repetitions):\n")
+        print(peer_markdown(report))
 
 
 def machine() -> str:
@@ -342,6 +402,190 @@ def serve_and_measure(env, args, clients, only) -> tuple[dict, float]:
         stop_server(server)
     print(f"gunicorn worker RSS (largest seen): {rss:.0f} MB", flush=True)
     return rows, rss
+
+
+# Side by side with the peer (--peer). Each pair: (label, our endpoint, the peer's endpoint).
+PAIRS = [
+    ("Tier 2 queue page ↔ ticket list page", "Tier 2 queue page", "ticket list page"),
+    ("Tier 2 queue page ↔ datatables JSON", "Tier 2 queue page", "datatables JSON"),
+    ("ticket page ↔ ticket detail", "ticket page", "ticket detail"),
+    ("ticket list API ↔ datatables JSON", "ticket list API", "datatables JSON"),
+    ("scorecard ↔ dashboard", "scorecard", "dashboard"),
+    ("triage board ↔ dashboard", "triage board", "dashboard"),
+    ("ticket creation ↔ create", "POST ticket creation API", "create"),
+]
+# The order of the cells inside one repetition: ours and the peer's alternate, creations last.
+INTERLEAVED = [
+    ("ours", "Tier 2 queue page"),
+    ("peer", "ticket list page"),
+    ("ours", "ticket page"),
+    ("peer", "datatables JSON"),
+    ("ours", "ticket list API"),
+    ("peer", "ticket detail"),
+    ("ours", "scorecard"),
+    ("peer", "dashboard"),
+    ("ours", "triage board"),
+    ("ours", "POST ticket creation API"),
+    ("peer", "create"),
+]
+PEER_IDLE = "/bench/tiny/"
+
+
+def wait_idle(url: str, max_wait: float = 300) -> None:
+    """Wait until `url` (a server's no-database page) answers fast twice running, so a slow
+    cell's backlog (wrk stops at its deadline; sync workers finish what is queued) does not
+    leak into the next cell."""
+    deadline = time.monotonic() + max_wait
+    fast = 0
+    while fast < 2 and time.monotonic() < deadline:
+        started = time.perf_counter()
+        try:
+            urllib.request.urlopen(url, timeout=max_wait).read()
+        except OSError:
+            fast = 0
+            time.sleep(0.2)
+            continue
+        fast = fast + 1 if time.perf_counter() - started < 0.05 else 0
+        time.sleep(0.05)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def check(base: str, cell: dict) -> int:
+    """The status of one request to a cell, redirects not followed (a login redirect shows)."""
+    body = cell.get("body")
+    request = urllib.request.Request(
+        base + cell["path"],
+        data=body.encode() if body is not None else None,
+        headers={**cell["headers"], **({"Content-Type": cell["content_type"]} if body is not None else {})},
+        method="POST" if body is not None else "GET",
+    )
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=120) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def measure_pairs(env: dict[str, str], peer, args, clients: list[int]) -> dict:
+    """Both servers up, nothing else: every cell of INTERLEAVED at each client count, repetition
+    by repetition (rep 1 of every cell, then rep 2, ...). Medians of req/s and p50 per cell."""
+    endpoints, auth = targets(env)
+    ours = {
+        name: {"path": path, "headers": auth.get(persona, {}), "post": name.startswith("POST")}
+        for name, persona, path in endpoints
+    }
+    cells: dict[tuple[str, str], dict] = {}
+    server = start_server(env)
+    try:
+        peer.start()
+        theirs = peer.endpoints()
+        for side, name in INTERLEAVED:
+            cell = (ours if side == "ours" else theirs).get(name)
+            if cell is None:
+                print(f"{side} {name}: not available, left out", file=sys.stderr, flush=True)
+                continue
+            base = BASE if side == "ours" else peer.base
+            # Every page answers 200 and the peer's create 302 (not a login redirect). Our API
+            # creation is left to wrk's non-2xx count, as in our own table.
+            seconds = args.seconds
+            if not cell.get("post"):
+                started = time.monotonic()
+                status = check(base, cell)
+                # A page slower than a fifth of a cell gets a longer cell (up to a minute), so
+                # that even one client completes about five requests in it.
+                seconds = max(seconds, min(60, math.ceil(5 * (time.monotonic() - started))))
+                expected = 302 if cell.get("body") is not None else 200
+                if status != expected:
+                    raise RuntimeError(f"{side} {name} answered {status}, expected {expected}")
+            cells[(side, name)] = {**cell, "base": base, "seconds": seconds}
+        peer.drop_created()
+        # Warm-up, not recorded: a second of two clients on each cell.
+        for cell in cells.values():
+            run_cell(cell, clients=2, seconds=1)
+        peer.drop_created()
+        runs: dict[str, list[dict]] = {}
+        for rep in range(1, args.reps + 1):
+            for count in clients:
+                for (side, name), cell in cells.items():
+                    wait_idle(BASE + "/bench/ceiling")
+                    wait_idle(peer.base + PEER_IDLE)
+                    figures = run_cell(cell, clients=count, seconds=cell["seconds"])
+                    runs.setdefault(f"{side}:{name} @{count}", []).append(figures)
+                    print(
+                        f"rep {rep} {side:4} {name:28} {count} clients, {cell['seconds']} s: "
+                        f"{figures['rps']:8.1f} req/s  "
+                        f"p50 {figures['p50'] / 1000:7.1f} ms  non-2xx {figures['non2xx']}  "
+                        f"errors {figures['errors']}",
+                        flush=True,
+                    )
+                    if side == "peer" and cell.get("body") is not None:
+                        wait_idle(peer.base + PEER_IDLE)
+                        peer.drop_created()
+    finally:
+        stop_server(server)
+        peer.stop()
+        peer.drop_created()
+    return {key: summarise(values) for key, values in runs.items()}
+
+
+def summarise(values: list[dict]) -> dict:
+    """Median req/s over the repetitions; median p50 over those that completed a request."""
+    answered = [run["p50"] for run in values if run["requests"]]
+    return {
+        "rps": statistics.median(run["rps"] for run in values),
+        "p50": statistics.median(answered) if answered else None,
+        "requests": sum(run["requests"] for run in values),
+        "non2xx": sum(run["non2xx"] for run in values),
+        "errors": sum(run["errors"] for run in values),
+        "runs": len(values),
+    }
+
+
+def run_cell(cell: dict, *, clients: int, seconds: int) -> dict:
+    return wrk(
+        cell["path"],
+        clients=clients,
+        seconds=seconds,
+        headers=cell["headers"],
+        post=cell.get("post", False),
+        base=cell["base"],
+        body=cell.get("body"),
+        content_type=cell.get("content_type", "application/x-www-form-urlencoded"),
+        # The peer's dashboard takes seconds at 100k on a busy machine: count it, not time it out.
+        timeout=60,
+    )
+
+
+def _ms(microseconds: float | None) -> str:
+    return "–" if microseconds is None else f"{microseconds / 1000:.1f}"
+
+
+def peer_markdown(report: dict) -> str:
+    """The side-by-side table: each pair and client count at every size, ours and the peer's
+    req/s and p50, and our throughput as a multiple of the peer's."""
+    lines = [
+        "| tickets | pair | clients | ours req/s | ours p50 ms | peer req/s | peer p50 ms | × the peer |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, data in report["sizes"].items():
+        pairs = data.get("pairs") or {}
+        counts = sorted({int(key.rsplit(" @", 1)[1]) for key in pairs})
+        for label, ours_name, peer_name in PAIRS:
+            for count in counts:
+                ours = pairs.get(f"ours:{ours_name} @{count}")
+                peer = pairs.get(f"peer:{peer_name} @{count}")
+                if not ours or not peer:
+                    continue
+                ratio = f"{ours['rps'] / peer['rps']:.1f}×" if peer["rps"] else "–"
+                lines.append(
+                    f"| {int(size):,} | {label} | {count} | {ours['rps']:,.1f} | {_ms(ours['p50'])} | "
+                    f"{peer['rps']:,.1f} | {_ms(peer['p50'])} | {ratio} |"
+                )
+    return "\n".join(lines)
 
 
 def markdown(report: dict) -> str:
