@@ -29,6 +29,9 @@ FLOW_STEPS = {
     "tickets:import_preview",
     "metrics:upload_preview",
     "tickets:row_actions",
+    # Opened from the link a chat bot sends; its one-time token comes from that message
+    # (tests/intake/test_chat_linking.py opens it with a real one).
+    "integrations:chat_link",
 }
 SETTLED = "() => document.readyState === 'complete' && !document.querySelector('.htmx-request')"
 

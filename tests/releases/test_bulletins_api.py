@@ -113,9 +113,9 @@ def test_every_answer_is_in_the_openapi_schema():
     collection = paths["/api/v1/programmes/{slug}/bulletins/"]
     item = paths["/api/v1/programmes/{slug}/bulletins/{id}/"]
     send = paths["/api/v1/programmes/{slug}/bulletins/{id}/send/"]
-    assert set(collection["post"]["responses"]) == {"201", "400", "403", "409"}
-    assert set(item["patch"]["responses"]) == {"200", "400", "403", "404", "409"}
-    assert set(send["post"]["responses"]) == {"200", "400", "403", "404", "409"}
+    assert {"201", "400", "403", "409"} <= set(collection["post"]["responses"])
+    assert {"200", "400", "403", "404", "409"} <= set(item["patch"]["responses"])
+    assert {"200", "400", "403", "404", "409"} <= set(send["post"]["responses"])
     assert "put" not in item and "delete" not in item
 
 

@@ -87,10 +87,10 @@ def build_side(
     today = timezone.localdate()
     go_live = today - timedelta(days=14)
     programme = core.programme_create(
-        name=text("programme") or f"{prefix} programme",
+        name=text("programme")[:200] or f"{prefix} programme",
         slug=slug,
         ticket_prefix=prefix,
-        system=text("system"),
+        system=text("system")[:200],
         go_live_date=go_live,
         planned_exit_date=go_live + timedelta(days=42),
         first_month_end_close=go_live + timedelta(days=20),

@@ -179,8 +179,8 @@ def test_the_ticket_page_offers_actions_only_on_open_tickets_and_only_to_bau(
     page = client.get(f"/p/acme/tickets/{resolved_ticket.reference}/").content.decode()
     assert 'id="actions"' not in page
     queue = client.get("/p/acme/tickets/?view=all&status=any").content.decode()
-    assert f"/tickets/{open_ticket.reference}/take/" in queue
-    assert f"/tickets/{resolved_ticket.reference}/take/" not in queue
+    assert f"/tickets/{open_ticket.reference}/row-actions/" in queue
+    assert f"/tickets/{resolved_ticket.reference}/row-actions/" not in queue
     client.force_login(desk.user)
     page = client.get(f"/p/acme/tickets/{open_ticket.reference}/").content.decode()
     assert 'id="actions"' not in page
