@@ -305,9 +305,12 @@ def bulletin_send_scheduled(*, programme: Programme, at: datetime) -> Bulletin |
     if local.time() < schedule.send_at or not _is_working_day(programme, today):
         return None
     mine = Bulletin.objects.filter(programme=programme, date=today)
+    # The draft first, then the sent check: a draft a person sends meanwhile is either still
+    # found here (and the conditional send below lets one of us win) or already committed as
+    # sent (and found by the check). The other order let a run see neither and send a second one.
+    draft = mine.filter(state=BulletinState.DRAFT).order_by("-updated_at", "-pk").first()
     if mine.filter(state=BulletinState.SENT).exists():
         return None
-    draft = mine.filter(state=BulletinState.DRAFT).order_by("-updated_at", "-pk").first()
     if draft is None:
         values = bulletin_prepare(programme=programme, at=at)
         try:
