@@ -78,8 +78,8 @@ def _flush_lifts_append_only_guards():
         statements = original(self, style, tables, **kwargs)
         if not statements:
             return statements
-        lift = [sql for guard in guards for sql in guard.SQLITE_REVERSE]
-        restore = [sql for guard in guards for sql in guard.SQLITE_FORWARD]
+        lift = [sql for guard in guards for sql in guard.GUARD.sqlite_reverse]
+        restore = [sql for guard in guards for sql in guard.GUARD.sqlite_forward]
         return [*lift, *statements, *restore]
 
     operations.sql_flush = sql_flush

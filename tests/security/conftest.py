@@ -65,7 +65,7 @@ def signoff_guard_restored(django_db_setup, django_db_blocker):
     if connection.vendor == "sqlite":
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             for guard, _ in GUARDS:
-                for statement in guard.SQLITE_FORWARD:
+                for statement in guard.GUARD.sqlite_forward:
                     cursor.execute(statement)
 
 
@@ -77,7 +77,7 @@ def signoff_guard_lifted(transactional_db):
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             for guard, _ in GUARDS:
-                for statement in guard.SQLITE_REVERSE:
+                for statement in guard.GUARD.sqlite_reverse:
                     cursor.execute(statement)
     yield
     if connection.vendor == "sqlite":
