@@ -232,6 +232,9 @@ def browser_page(transactional_db, live_server):
 
 
 def log_in(page, username: str, password: str = PASSWORD) -> None:
+    # Leave the current page first: a request still in flight from it could come back with a
+    # fresh CSRF cookie between the login form and its POST (403, "CSRF token incorrect").
+    page.goto("about:blank")
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)

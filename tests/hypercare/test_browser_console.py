@@ -92,9 +92,7 @@ def test_no_role_meets_a_console_error_or_a_failed_request_on_any_page(browser_p
     )
     ticket = side.objects["ticket"]
     for role in MEMBER_ROLES:
-        # Leave the last page first: a request still in flight from it would come back after the
-        # cookies are cleared with a fresh CSRF cookie, and the login form's token would no longer match.
-        page.goto("about:blank")
+        page.goto("about:blank")  # no request of the last page may land after the cookies are cleared
         page.context.clear_cookies()
         where["url"] = f"login as {role}"
         log_in(page, role)
